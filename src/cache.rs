@@ -1,0 +1,232 @@
+//! Purpose: in-memory caches shared by every task: rendered embeds (so a
+//! repeated lookup does no rendering work) and per-channel cooldowns (so a
+//! busy thread is not told the same thing twice). Time is passed in by the
+//! caller, so tests drive the clock.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use dashmap::DashMap;
+
+use crate::code::AadstsCode;
+use crate::render::EmbedSpec;
+
+/// What a rendered embed depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RenderKey {
+    /// The code.
+    pub code: AadstsCode,
+    /// The knowledge base's fingerprint; a reload changes it.
+    pub version: u32,
+    /// The sign-in host used for Microsoft's lookup link.
+    pub host: &'static str,
+}
+
+/// Rendered embeds by code and knowledge version.
+#[derive(Debug, Default)]
+pub struct RenderCache {
+    map: DashMap<RenderKey, Arc<EmbedSpec>>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// Counters of a [`RenderCache`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Lookups answered from the cache.
+    pub hits: u64,
+    /// Lookups that had to render.
+    pub misses: u64,
+    /// Embeds held.
+    pub len: usize,
+}
+
+impl RenderCache {
+    /// The cached embed for `key`, or the one `render` makes (then cached).
+    pub fn get_or_render(
+        &self,
+        key: RenderKey,
+        render: impl FnOnce() -> EmbedSpec,
+    ) -> Arc<EmbedSpec> {
+        if let Some(hit) = self.map.get(&key) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Arc::clone(&hit);
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        // Render outside any map lock; a racing task may render too, harmlessly.
+        let embed = Arc::new(render());
+        self.map.entry(key).or_insert(embed).clone()
+    }
+
+    /// Drops every embed not rendered from knowledge version `keep`.
+    pub fn retain_version(&self, keep: u32) {
+        self.map.retain(|k, _| k.version == keep);
+    }
+
+    /// Hit and miss counters and size.
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            len: self.map.len(),
+        }
+    }
+}
+
+/// Where a code was last explained in a channel, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explained {
+    /// When the explanation was sent.
+    pub at: Instant,
+    /// The reply message's id, for a jump link.
+    pub reply_id: u64,
+}
+
+/// Per channel+code cooldowns.
+#[derive(Debug)]
+pub struct Cooldowns {
+    map: DashMap<(u64, AadstsCode), Explained>,
+    max_entries: usize,
+}
+
+impl Cooldowns {
+    /// Cooldowns that prune themselves when they hold more than `max_entries`.
+    pub fn new(max_entries: usize) -> Self {
+        Self {
+            map: DashMap::new(),
+            max_entries,
+        }
+    }
+
+    /// The earlier explanation of `code` in `channel`, if it is younger than `window`.
+    pub fn recent(
+        &self,
+        channel: u64,
+        code: AadstsCode,
+        window: Duration,
+        now: Instant,
+    ) -> Option<Explained> {
+        let e = self.map.get(&(channel, code))?;
+        (now.saturating_duration_since(e.at) < window).then(|| e.clone())
+    }
+
+    /// Records that `code` was explained in `channel` by message `reply_id`.
+    pub fn record(
+        &self,
+        channel: u64,
+        code: AadstsCode,
+        reply_id: u64,
+        window: Duration,
+        now: Instant,
+    ) {
+        self.map
+            .insert((channel, code), Explained { at: now, reply_id });
+        if self.map.len() > self.max_entries {
+            self.map
+                .retain(|_, e| now.saturating_duration_since(e.at) < window);
+        }
+    }
+
+    /// Forgets an explanation (its reply was deleted).
+    pub fn forget_reply(&self, reply_id: u64) {
+        self.map.retain(|_, e| e.reply_id != reply_id);
+    }
+
+    /// Number of remembered explanations.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// True when nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: u32, version: u32) -> RenderKey {
+        RenderKey {
+            code: AadstsCode::new(code).unwrap(),
+            version,
+            host: "login.microsoftonline.com",
+        }
+    }
+
+    fn embed(title: &str) -> EmbedSpec {
+        EmbedSpec {
+            title: title.into(),
+            url: None,
+            description: String::new(),
+            colour: 0,
+            fields: Vec::new(),
+            footer: None,
+        }
+    }
+
+    #[test]
+    fn second_lookup_hits_without_rendering() {
+        let cache = RenderCache::default();
+        let first = cache.get_or_render(key(50076, 1), || embed("a"));
+        let second = cache.get_or_render(key(50076, 1), || panic!("rendered twice"));
+        assert!(Arc::ptr_eq(&first, &second));
+        assert_eq!(
+            cache.stats(),
+            CacheStats {
+                hits: 1,
+                misses: 1,
+                len: 1
+            }
+        );
+    }
+
+    #[test]
+    fn new_version_renders_again_and_old_ones_can_go() {
+        let cache = RenderCache::default();
+        cache.get_or_render(key(50076, 1), || embed("old"));
+        let new = cache.get_or_render(key(50076, 2), || embed("new"));
+        assert_eq!(new.title, "new");
+        cache.retain_version(2);
+        assert_eq!(cache.stats().len, 1);
+    }
+
+    #[test]
+    fn cooldown_window() {
+        let c = Cooldowns::new(100);
+        let t0 = Instant::now();
+        let code = AadstsCode::new(50076).unwrap();
+        let w = Duration::from_secs(600);
+        assert!(c.recent(1, code, w, t0).is_none());
+        c.record(1, code, 77, w, t0);
+        assert_eq!(
+            c.recent(1, code, w, t0 + Duration::from_secs(599))
+                .unwrap()
+                .reply_id,
+            77
+        );
+        assert!(c.recent(1, code, w, t0 + w).is_none());
+        assert!(c.recent(2, code, w, t0).is_none());
+        c.forget_reply(77);
+        assert!(c.recent(1, code, w, t0).is_none());
+    }
+
+    #[test]
+    fn cooldowns_stay_bounded() {
+        let c = Cooldowns::new(10);
+        let t0 = Instant::now();
+        let w = Duration::from_secs(1);
+        for ch in 0..50u64 {
+            c.record(
+                ch,
+                AadstsCode::new(1).unwrap(),
+                ch,
+                w,
+                t0 + Duration::from_secs(ch),
+            );
+        }
+        assert!(c.len() <= 11, "{}", c.len());
+    }
+}

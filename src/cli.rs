@@ -1,0 +1,482 @@
+//! Purpose: the command line: `run` (bot or console), `lookup`, `scan`,
+//! `search`, `check`, `stats` and `console`, all over the same engine the
+//! bot uses.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::{json, Value};
+
+use aadsts_bot::detect::{self, Detection};
+use aadsts_bot::knowledge::{reference, Entry, Knowledge, LoadError};
+use aadsts_bot::{render, text, AadstsCode, Engine};
+
+use crate::config::Config;
+
+/// Explain Microsoft Entra ID (Azure AD) AADSTS sign-in error codes, in
+/// Discord or in a terminal.
+#[derive(Debug, Parser)]
+#[command(name = "aadsts-bot", version, about)]
+pub struct Cli {
+    /// Folder of knowledge files [env: KNOWLEDGE_DIR; default: knowledge]
+    #[arg(long, global = true)]
+    knowledge: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the Discord bot (or, without DISCORD_TOKEN, the console). The default.
+    Run,
+    /// Explain one code: `lookup 50076`, `lookup AADSTS50076` or an enum name.
+    Lookup {
+        /// The code (with or without AADSTS) or Microsoft's enum name.
+        code: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Find every code in a file (`-` for standard input) and explain each.
+    Scan {
+        /// The file to scan, or `-` for standard input.
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Search the knowledge base by words: `search client secret expired`.
+    Search {
+        /// What to look for.
+        #[arg(required = true)]
+        words: Vec<String>,
+        /// How many results at most.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Validate the knowledge base; problems as `file:line:col: message`.
+    Check {
+        /// Folder to check (default: the knowledge folder).
+        dir: Option<PathBuf>,
+        /// Also compare with Microsoft's table (aadsts-codes.tsv).
+        #[arg(long)]
+        reference: Option<PathBuf>,
+        /// Also validate a local notes file.
+        #[arg(long)]
+        notes: Option<PathBuf>,
+    },
+    /// Counts by severity, category and source, and the thinnest entries.
+    Stats {
+        /// Folder to read (default: the knowledge folder).
+        dir: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Paste text and see the reply the bot would send.
+    Console,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
+    let dir = cli
+        .knowledge
+        .unwrap_or_else(|| config.knowledge_dir.clone());
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Run => run_default(config, &dir),
+        Command::Lookup { code, format } => lookup(&load(&dir, &config)?, &code, format),
+        Command::Scan { file, format } => scan(&dir, &config, &file, format),
+        Command::Search {
+            words,
+            limit,
+            format,
+        } => search(&load(&dir, &config)?, &words.join(" "), limit, format),
+        Command::Check {
+            dir: d,
+            reference,
+            notes,
+        } => check(
+            d.as_deref().unwrap_or(&dir),
+            reference.as_deref(),
+            notes.as_deref().or(config.knowledge_notes.as_deref()),
+        ),
+        Command::Stats { dir: d, format } => {
+            stats(&load(d.as_deref().unwrap_or(&dir), &config)?, format)
+        }
+        Command::Console => console(Engine::new(load(&dir, &config)?)),
+    }
+}
+
+fn load(dir: &Path, config: &Config) -> anyhow::Result<Knowledge> {
+    Knowledge::load(dir, config.knowledge_notes.as_deref())
+        .with_context(|| format!("loading knowledge from {}", dir.display()))
+}
+
+fn run_default(config: Config, dir: &Path) -> anyhow::Result<ExitCode> {
+    let knowledge = load(dir, &config)?;
+    if config.discord_token.is_none() {
+        eprintln!("{}", text::CONSOLE_NO_TOKEN);
+        return console(Engine::new(knowledge));
+    }
+    crate::bot::run(config, knowledge)
+}
+
+fn print_json(value: &Value) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// The JSON shape of one entry (documented in the README).
+fn entry_json(code: AadstsCode, entry: Option<&Entry>) -> Value {
+    match entry {
+        Some(e) => json!({
+            "code": code.number(),
+            "known": true,
+            "name": e.name,
+            "title": e.title,
+            "severity": e.severity,
+            "category": e.category,
+            "meaning": e.meaning,
+            "causes": e.causes,
+            "fixes": e.fixes,
+            "related": e.related.iter().map(|c| c.number()).collect::<Vec<_>>(),
+            "links": e.links,
+            "source": e.source,
+            "notes": e.notes.iter().map(|n| &n.text).collect::<Vec<_>>(),
+        }),
+        None => json!({
+            "code": code.number(),
+            "known": false,
+            "name": null,
+            "title": null,
+            "severity": null,
+            "category": null,
+            "meaning": null,
+            "causes": [],
+            "fixes": [],
+            "related": [],
+            "links": [render::lookup_url(code, render::lookup_host(None))],
+            "family": aadsts_bot::knowledge::family_of(code).map(|f| f.about),
+        }),
+    }
+}
+
+fn lookup(knowledge: &Knowledge, query: &str, format: Format) -> anyhow::Result<ExitCode> {
+    let code = match query.parse::<AadstsCode>() {
+        Ok(code) => code,
+        Err(parse_error) => match knowledge.by_name(query) {
+            Some(e) => e.code,
+            None => {
+                let hint = knowledge
+                    .search(query, 3)
+                    .iter()
+                    .map(|h| format!("{} ({})", h.entry.code, h.entry.title))
+                    .collect::<Vec<_>>();
+                eprintln!("{query:?} is not an AADSTS code or enum name: {parse_error}");
+                if !hint.is_empty() {
+                    eprintln!("Did you mean: {}", hint.join("; "));
+                }
+                return Ok(ExitCode::from(2));
+            }
+        },
+    };
+    match format {
+        Format::Json => print_json(&entry_json(code, knowledge.get(code)))?,
+        Format::Text => {
+            let embed = match knowledge.get(code) {
+                Some(e) => render::explain(e, knowledge.version()),
+                None => render::unknown(code, render::lookup_host(None), knowledge.version()),
+            };
+            let reply = render::ReplySpec {
+                content: None,
+                embeds: vec![embed],
+            };
+            print!("{}", render::terminal(&reply));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The file's bytes: mapped, not copied, so a large log costs no allocation.
+enum Input {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for Input {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Input::Mapped(m) => m,
+            Input::Owned(v) => v,
+        }
+    }
+}
+
+fn read_input(file: &Path) -> anyhow::Result<Input> {
+    if file == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut buf)
+            .context("reading standard input")?;
+        return Ok(Input::Owned(buf));
+    }
+    let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let len = f
+        .metadata()
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    if len == 0 || !f.metadata()?.is_file() {
+        let mut buf = Vec::new();
+        (&f).read_to_end(&mut buf)
+            .with_context(|| format!("reading {}", file.display()))?;
+        return Ok(Input::Owned(buf));
+    }
+    // SAFETY: the map is read-only and lives only for this command; a file
+    // truncated underneath us by another process could fault, which is the
+    // accepted trade-off of mapping (ripgrep makes the same choice).
+    let map =
+        unsafe { memmap2::Mmap::map(&f) }.with_context(|| format!("mapping {}", file.display()))?;
+    Ok(Input::Mapped(map))
+}
+
+fn scan(dir: &Path, config: &Config, file: &Path, format: Format) -> anyhow::Result<ExitCode> {
+    let input = read_input(file)?;
+    let detection = detect::detect(&input);
+    // Knowledge is only needed once a code is found.
+    let knowledge = if detection.codes.is_empty() {
+        Knowledge::default()
+    } else {
+        load(dir, config)?
+    };
+    match format {
+        Format::Json => print_json(&scan_json(&knowledge, &detection))?,
+        Format::Text => {
+            if detection.codes.is_empty() {
+                println!("No AADSTS code found.");
+            } else {
+                let engine = Engine::new(knowledge);
+                let reply = engine.reply(&detection, detect::has_secret(&input));
+                print!("{}", render::terminal(&reply));
+                if detection.codes.len() > render::MAX_CODE_EMBEDS {
+                    println!(
+                        "(The bot shows the first {} codes as embeds; all {} are listed above.)",
+                        render::MAX_CODE_EMBEDS,
+                        detection.codes.len()
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn scan_json(knowledge: &Knowledge, detection: &Detection) -> Value {
+    let codes: Vec<Value> = detection
+        .codes
+        .iter()
+        .map(|f| {
+            let e = knowledge.get(f.code);
+            json!({
+                "code": f.code.number(),
+                "known": e.is_some(),
+                "name": e.and_then(|e| e.name.clone()),
+                "title": e.map(|e| e.title.clone()),
+                "severity": e.map(|e| e.severity),
+                "category": e.map(|e| e.category),
+                "spans": f.spans.iter().map(|s| [s.start, s.end]).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let c = &detection.context;
+    json!({
+        "codes": codes,
+        "trace_id": c.trace_id,
+        "correlation_id": c.correlation_id,
+        "timestamp": c.timestamp,
+        "error": c.error,
+        "host": c.host,
+    })
+}
+
+fn search(
+    knowledge: &Knowledge,
+    query: &str,
+    limit: usize,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let hits = knowledge.search(query, limit.clamp(1, 10));
+    match format {
+        Format::Json => {
+            let results: Vec<Value> = hits
+                .iter()
+                .map(|h| {
+                    json!({
+                        "code": h.entry.code.number(),
+                        "name": h.entry.name,
+                        "title": h.entry.title,
+                        "score": (h.score * 100.0).round() / 100.0,
+                    })
+                })
+                .collect();
+            print_json(&json!({ "results": results }))?;
+        }
+        Format::Text => {
+            if hits.is_empty() {
+                println!("{}", text::NO_RESULTS);
+            }
+            for h in &hits {
+                println!("{:<15} {}", h.entry.code.to_string(), h.entry.title);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(
+    dir: &Path,
+    reference_file: Option<&Path>,
+    notes: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let knowledge = match Knowledge::load(dir, notes) {
+        Ok(k) => k,
+        Err(LoadError::Invalid(problems)) => {
+            for p in &problems {
+                println!("{p}");
+            }
+            eprintln!("{} problem(s)", problems.len());
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => bail!(e),
+    };
+    let mut problems = Vec::new();
+    let mut missing = 0;
+    if let Some(path) = reference_file {
+        let rows = reference::read(path)?;
+        problems = reference::compare(&knowledge, path, &rows);
+        missing = problems
+            .iter()
+            .filter(|p| p.message.ends_with("has no entry in the knowledge base"))
+            .count();
+    }
+    for p in &problems {
+        println!("{p}");
+    }
+    let summary = format!(
+        "{} entries in {}, knowledge version {}; {} problem(s){}",
+        knowledge.len(),
+        dir.display(),
+        knowledge.version(),
+        problems.len(),
+        if reference_file.is_some() {
+            format!(", {missing} reference code(s) missing")
+        } else {
+            String::new()
+        },
+    );
+    eprintln!("{summary}");
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn stats(knowledge: &Knowledge, format: Format) -> anyhow::Result<ExitCode> {
+    let mut severity: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut category: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut source: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in knowledge.entries() {
+        *severity.entry(e.severity.as_str()).or_default() += 1;
+        *category.entry(e.category.as_str()).or_default() += 1;
+        *source
+            .entry(if e.source == aadsts_bot::knowledge::Source::Learn {
+                "learn"
+            } else {
+                "community"
+            })
+            .or_default() += 1;
+    }
+    let mut thin: Vec<&Entry> = knowledge.entries().iter().collect();
+    thin.sort_by_key(|e| (e.causes.len() + e.fixes.len(), e.code));
+    thin.truncate(10);
+    match format {
+        Format::Json => print_json(&json!({
+            "entries": knowledge.len(),
+            "version": knowledge.version(),
+            "severity": severity,
+            "category": category,
+            "source": source,
+            "thinnest": thin.iter().map(|e| json!({"code": e.code.number(), "causes": e.causes.len(), "fixes": e.fixes.len()})).collect::<Vec<_>>(),
+        }))?,
+        Format::Text => {
+            println!(
+                "{} entries, knowledge version {}",
+                knowledge.len(),
+                knowledge.version()
+            );
+            for (title, map) in [
+                ("By source", &source),
+                ("By severity", &severity),
+                ("By category", &category),
+            ] {
+                println!("\n{title}:");
+                for (k, v) in map {
+                    println!("  {k:<20} {v:>5}");
+                }
+            }
+            println!("\nThinnest entries (fewest causes + fixes):");
+            for e in thin {
+                println!(
+                    "  {:<15} {} cause(s), {} fix(es)  {}",
+                    e.code.to_string(),
+                    e.causes.len(),
+                    e.fixes.len(),
+                    e.title
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads pastes from standard input (each ended by an empty line or EOF)
+/// and prints the reply the bot would send.
+fn console(engine: Engine) -> anyhow::Result<ExitCode> {
+    eprintln!("{}", text::CONSOLE_INTRO);
+    let stdin = std::io::stdin();
+    let mut paste = String::new();
+    let mut lines = stdin.lock().lines();
+    loop {
+        let line = lines.next().transpose().context("reading standard input")?;
+        let end_of_paste = line.as_deref().is_none_or(|l| l.trim().is_empty());
+        if let Some(l) = &line {
+            paste.push_str(l);
+            paste.push('\n');
+        }
+        if end_of_paste && !paste.trim().is_empty() {
+            let detection = detect::detect(paste.as_bytes());
+            println!("{}", text::console_reply_heading(detection.codes.len()));
+            if !detection.codes.is_empty() {
+                let reply = engine.reply(&detection, detect::has_secret(paste.as_bytes()));
+                println!("{}", render::terminal(&reply));
+            }
+            paste.clear();
+        }
+        if line.is_none() {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+}

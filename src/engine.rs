@@ -1,0 +1,101 @@
+//! Purpose: the one call the bot, the CLI and the console make: text in,
+//! reply (as plain data) out. Holds the current knowledge base (swapped
+//! atomically on reload) and the render cache.
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+
+use crate::cache::{CacheStats, RenderCache, RenderKey};
+use crate::code::AadstsCode;
+use crate::detect::{self, Detection};
+use crate::knowledge::Knowledge;
+use crate::render::{self, EmbedSpec, ReplySpec, MAX_CODE_EMBEDS};
+
+/// Knowledge plus caches; cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct Engine {
+    knowledge: ArcSwap<Knowledge>,
+    cache: RenderCache,
+}
+
+impl Engine {
+    /// An engine serving `knowledge`.
+    pub fn new(knowledge: Knowledge) -> Self {
+        Self {
+            knowledge: ArcSwap::from_pointee(knowledge),
+            cache: RenderCache::default(),
+        }
+    }
+
+    /// The knowledge base in use right now.
+    pub fn knowledge(&self) -> Arc<Knowledge> {
+        self.knowledge.load_full()
+    }
+
+    /// Serves `knowledge` from now on (hot reload); drops stale embeds.
+    pub fn replace(&self, knowledge: Knowledge) {
+        let version = knowledge.fingerprint();
+        self.knowledge.store(Arc::new(knowledge));
+        self.cache.retain_version(version);
+    }
+
+    /// The embed for one code (cached), with Microsoft's lookup link on
+    /// `host` when the code has no entry.
+    pub fn explain(&self, code: AadstsCode, host: &'static str) -> Arc<EmbedSpec> {
+        let knowledge = self.knowledge.load();
+        let key = RenderKey {
+            code,
+            version: knowledge.fingerprint(),
+            host,
+        };
+        self.cache.get_or_render(key, || match knowledge.get(code) {
+            Some(entry) => render::explain(entry, knowledge.version()),
+            None => render::unknown(code, host, knowledge.version()),
+        })
+    }
+
+    /// The reply for a detection: an embed for each of the first codes, a
+    /// line naming the rest, the ids block, and the secret warning if asked.
+    pub fn reply(&self, detection: &Detection, secret_warning: bool) -> ReplySpec {
+        let host = render::lookup_host(detection.context.host.as_deref());
+        let codes: Vec<AadstsCode> = detection.codes.iter().map(|f| f.code).collect();
+        self.reply_for_codes(
+            &codes,
+            host,
+            render::details(&detection.context),
+            secret_warning,
+        )
+    }
+
+    /// The reply for codes already known (from a command or a stored reply).
+    pub fn reply_for_codes(
+        &self,
+        codes: &[AadstsCode],
+        host: &'static str,
+        details: Option<EmbedSpec>,
+        secret_warning: bool,
+    ) -> ReplySpec {
+        let split = codes.len().min(MAX_CODE_EMBEDS);
+        let shown = codes[..split]
+            .iter()
+            .map(|&c| EmbedSpec::clone(&self.explain(c, host)))
+            .collect();
+        render::reply(shown, &codes[split..], details, secret_warning)
+    }
+
+    /// Detects codes in `text` and builds the reply; `None` when there is no
+    /// code (the bot stays silent).
+    pub fn reply_to_text(&self, text: &[u8]) -> Option<ReplySpec> {
+        let detection = detect::detect(text);
+        if detection.codes.is_empty() {
+            return None;
+        }
+        Some(self.reply(&detection, detect::has_secret(text)))
+    }
+
+    /// Render cache counters.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache.stats()
+    }
+}

@@ -1,0 +1,154 @@
+//! Purpose: the knowledge base: load `knowledge/*.toml`, validate it, and
+//! answer lookups by code, by enum name and by words.
+//!
+//! Loading and `aadsts-bot check` run the very same code, so what `check`
+//! accepts is exactly what the bot serves. Every problem names
+//! `file:line:col`.
+
+mod family;
+mod load;
+pub mod reference;
+mod schema;
+mod search;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use family::{family_of, Family};
+pub use load::{LoadError, Problem};
+pub use schema::{Category, Severity, Source};
+pub use search::Hit;
+
+use crate::code::AadstsCode;
+
+/// Where an entry was written, for problem reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The file, as it was given to the loader.
+    pub file: Arc<PathBuf>,
+    /// 1-based line of the entry's `code` key.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub col: usize,
+}
+
+/// A team's own note on a code, from the local notes file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// The note itself.
+    pub text: String,
+    /// Links the team wants next to it.
+    pub links: Vec<String>,
+}
+
+/// What the knowledge base knows about one code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The code.
+    pub code: AadstsCode,
+    /// Microsoft's enum name (`UserStrongAuthClientAuthNRequired`), if any.
+    pub name: Option<String>,
+    /// What went wrong, at a glance.
+    pub title: String,
+    /// How bad it is.
+    pub severity: Severity,
+    /// Which area of sign-in it belongs to.
+    pub category: Category,
+    /// One to three plain sentences.
+    pub meaning: String,
+    /// Usual reasons, most frequent first.
+    pub causes: Vec<String>,
+    /// Ordered steps, each starting with who does it.
+    pub fixes: Vec<String>,
+    /// Codes people confuse it with or hit next.
+    pub related: Vec<AadstsCode>,
+    /// Pages that explain the cause.
+    pub links: Vec<String>,
+    /// Microsoft's table or seen in the wild.
+    pub source: Source,
+    /// The team's local notes.
+    pub notes: Vec<Note>,
+    /// Where it was written.
+    pub origin: Origin,
+}
+
+/// The loaded, validated knowledge base with its indexes.
+#[derive(Debug, Default)]
+pub struct Knowledge {
+    entries: Vec<Entry>,
+    by_code: HashMap<AadstsCode, usize>,
+    by_name: HashMap<String, usize>,
+    index: search::Index,
+    fingerprint: u32,
+    version: String,
+}
+
+impl Knowledge {
+    /// Builds the indexes over validated entries (sorted by code here).
+    fn new(mut entries: Vec<Entry>, fingerprint: u32) -> Self {
+        entries.sort_by_key(|e| e.code);
+        let by_code = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.code, i))
+            .collect();
+        let by_name = entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| Some((e.name.as_ref()?.to_ascii_lowercase(), i)))
+            .collect();
+        let index = search::Index::build(&entries);
+        Self {
+            entries,
+            by_code,
+            by_name,
+            index,
+            fingerprint,
+            version: format!("{fingerprint:08x}"),
+        }
+    }
+
+    /// The entry for a code, if the base has one.
+    pub fn get(&self, code: AadstsCode) -> Option<&Entry> {
+        self.by_code.get(&code).map(|&i| &self.entries[i])
+    }
+
+    /// The entry whose enum name is `name`, ignoring letter case.
+    pub fn by_name(&self, name: &str) -> Option<&Entry> {
+        self.by_name
+            .get(&name.trim().to_ascii_lowercase())
+            .map(|&i| &self.entries[i])
+    }
+
+    /// All entries, sorted by code.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there is no entry at all.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// A short fingerprint of the files' contents (changes with any edit).
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The same fingerprint as a number (cache keys use it).
+    pub fn fingerprint(&self) -> u32 {
+        self.fingerprint
+    }
+
+    /// Finds entries for what a person typed: a code or code prefix, an
+    /// enum name, or words. Best first, at most `limit`.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<Hit<'_>> {
+        self.index.search(&self.entries, query, limit)
+    }
+}

@@ -1,0 +1,425 @@
+//! Purpose: rank entries for what people type: a code or code prefix, an
+//! enum name, or plain words ("client secret expired", "admin consent").
+//!
+//! Words are lower-cased and lightly stemmed on both sides, weighted by the
+//! field they appear in (name and title count most) and by how rare they are
+//! across the base, and entries matching every word of the query beat those
+//! matching a few. The last word also matches as a prefix, so the same search
+//! serves Discord's autocomplete while someone is still typing.
+
+use std::collections::HashMap;
+
+use super::Entry;
+use crate::code::AadstsCode;
+
+/// One search result.
+#[derive(Debug, Clone, Copy)]
+pub struct Hit<'a> {
+    /// The entry found.
+    pub entry: &'a Entry,
+    /// Higher is better; only comparable within one search.
+    pub score: f32,
+}
+
+/// Inverted index over the entries' words.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    /// term -> (entry position, field weight), one pair per entry.
+    postings: HashMap<String, Vec<(usize, f32)>>,
+    /// Every term, sorted, for prefix matches.
+    terms: Vec<String>,
+    /// Lower-cased titles, for the phrase bonus.
+    titles: Vec<String>,
+}
+
+const NAME_WEIGHT: f32 = 4.0;
+const TITLE_WEIGHT: f32 = 3.0;
+const CATEGORY_WEIGHT: f32 = 1.5;
+const MEANING_WEIGHT: f32 = 1.0;
+const CAUSE_WEIGHT: f32 = 0.6;
+const FIX_WEIGHT: f32 = 0.4;
+
+/// Words too common in questions to say anything.
+const STOPWORDS: &[&str] = &[
+    "a", "an", "the", "is", "are", "was", "be", "been", "to", "of", "for", "in", "on", "and", "or",
+    "my", "i", "it", "its", "with", "by", "this", "that", "error", "aadsts", "code", "when", "get",
+    "got", "getting", "how", "what", "why", "from", "at", "me", "we", "our", "you", "your", "do",
+    "does", "after", "while", "trying", "try", "says", "message",
+];
+
+/// Query words that should also find these entry words.
+const SYNONYMS: &[(&str, &[&str])] = &[
+    (
+        "mfa",
+        &["multifactor", "multi", "factor", "strong", "second"],
+    ),
+    ("2fa", &["mfa", "multifactor"]),
+    ("multifactor", &["mfa"]),
+    ("ca", &["conditional"]),
+    ("uri", &["url"]),
+    ("url", &["uri"]),
+    ("reply", &["redirect"]),
+    ("redirect", &["reply"]),
+    ("cert", &["certificate"]),
+    ("pwd", &["password"]),
+    ("app", &["application"]),
+    ("application", &["app"]),
+    ("tenant", &["directory"]),
+    ("directory", &["tenant"]),
+    ("locked", &["lockout", "lock"]),
+    ("lockout", &["lock"]),
+    ("guest", &["external", "b2b"]),
+    ("sso", &["single", "seamless"]),
+    ("adfs", &["federation", "federated"]),
+    ("saml", &["federation"]),
+    ("disabled", &["disable"]),
+];
+
+/// Lower-cases, drops punctuation, splits CamelCase names and stems.
+pub(crate) fn terms(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for word in text.split(|c: char| !c.is_alphanumeric()) {
+        if word.is_empty() {
+            continue;
+        }
+        let lower = word.to_lowercase();
+        if STOPWORDS.contains(&lower.as_str()) {
+            continue;
+        }
+        out.push(stem(&lower));
+    }
+    out
+}
+
+/// Splits `UserStrongAuthClientAuthNRequired` into its words.
+fn camel_words(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 8);
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_uppercase() && prev_lower {
+            out.push(' ');
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        out.push(c);
+    }
+    out
+}
+
+/// A light stemmer: `expired`, `expires`, `expiry` and `expiration` all
+/// become `expir`; `policies` and `policy` become `polic`.
+pub(crate) fn stem(word: &str) -> String {
+    let mut w = word.to_owned();
+    if w.len() > 4 && w.ends_with("ies") {
+        w.truncate(w.len() - 3);
+        w.push('y');
+    }
+    for suffix in ["ations", "ation", "ing", "ed", "es", "s", "y"] {
+        if let Some(base) = w.strip_suffix(suffix) {
+            if base.len() >= 4 && !(suffix == "s" && base.ends_with('s')) {
+                w.truncate(base.len());
+                break;
+            }
+        }
+    }
+    w
+}
+
+impl Index {
+    pub(crate) fn build(entries: &[Entry]) -> Self {
+        let mut postings: HashMap<String, Vec<(usize, f32)>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            let mut weights: HashMap<String, f32> = HashMap::new();
+            let mut add = |text: &str, weight: f32| {
+                for t in terms(text) {
+                    let w = weights.entry(t).or_insert(0.0);
+                    *w = w.max(weight);
+                }
+            };
+            if let Some(name) = &e.name {
+                add(&camel_words(name), NAME_WEIGHT);
+                add(name, NAME_WEIGHT);
+            }
+            add(&e.title, TITLE_WEIGHT);
+            add(e.category.label(), CATEGORY_WEIGHT);
+            add(&e.meaning, MEANING_WEIGHT);
+            for c in &e.causes {
+                add(c, CAUSE_WEIGHT);
+            }
+            for f in &e.fixes {
+                // Skip the role word: "admin" in every fix says nothing.
+                add(
+                    f.split_once(": ").map_or(f.as_str(), |(_, rest)| rest),
+                    FIX_WEIGHT,
+                );
+            }
+            for (t, w) in weights {
+                postings.entry(t).or_default().push((i, w));
+            }
+        }
+        let mut terms: Vec<String> = postings.keys().cloned().collect();
+        terms.sort_unstable();
+        let titles = entries.iter().map(|e| e.title.to_lowercase()).collect();
+        Self {
+            postings,
+            terms,
+            titles,
+        }
+    }
+
+    pub(crate) fn search<'a>(&self, entries: &'a [Entry], raw: &str, limit: usize) -> Vec<Hit<'a>> {
+        let query = raw.trim();
+        if query.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        if let Some(digits) = code_digits(query) {
+            return by_code_prefix(entries, digits, limit);
+        }
+        let mut scores: HashMap<usize, f32> = HashMap::new();
+        // An exact enum name, or the start of one, outranks any word match.
+        let lower = query.to_lowercase();
+        if !lower.contains(' ') && lower.len() >= 3 {
+            for (i, e) in entries.iter().enumerate() {
+                if let Some(name) = &e.name {
+                    let name = name.to_lowercase();
+                    if name == lower {
+                        *scores.entry(i).or_default() += 1000.0;
+                    } else if name.starts_with(&lower) {
+                        *scores.entry(i).or_default() += 200.0;
+                    }
+                }
+            }
+        }
+        // The raw query: a trailing space means the last word is finished.
+        self.score_words(raw.trim_start(), &mut scores);
+        let mut hits: Vec<Hit<'a>> = scores
+            .into_iter()
+            .filter(|&(_, s)| s > 0.0)
+            .map(|(i, score)| Hit {
+                entry: &entries[i],
+                score,
+            })
+            .collect();
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.entry.code.cmp(&b.entry.code))
+        });
+        hits.truncate(limit);
+        hits
+    }
+
+    fn score_words(&self, query: &str, scores: &mut HashMap<usize, f32>) {
+        let words = terms(query);
+        if words.is_empty() {
+            return;
+        }
+        let still_typing = !query.ends_with(char::is_whitespace);
+        let n = self.titles.len().max(1) as f32;
+        // entry -> (score, number of query words matched)
+        let mut acc: HashMap<usize, (f32, usize)> = HashMap::new();
+        for (k, word) in words.iter().enumerate() {
+            let mut best: HashMap<usize, f32> = HashMap::new();
+            let mut take = |term: &str, factor: f32| {
+                if let Some(list) = self.postings.get(term) {
+                    let idf = (1.0 + n / list.len() as f32).ln();
+                    for &(i, w) in list {
+                        let s = w * idf * factor;
+                        let b = best.entry(i).or_insert(0.0);
+                        *b = b.max(s);
+                    }
+                }
+            };
+            take(word, 1.0);
+            if let Some((_, more)) = SYNONYMS.iter().find(|(w, _)| w == word) {
+                for m in *more {
+                    take(&stem(m), 0.8);
+                }
+            }
+            if still_typing && k + 1 == words.len() && word.len() >= 2 {
+                let start = self.terms.partition_point(|t| t.as_str() < word.as_str());
+                for t in self.terms[start..]
+                    .iter()
+                    .take_while(|t| t.starts_with(word.as_str()))
+                    .take(64)
+                {
+                    if t != word {
+                        take(t, 0.7);
+                    }
+                }
+            }
+            for (i, s) in best {
+                let a = acc.entry(i).or_insert((0.0, 0));
+                a.0 += s;
+                a.1 += 1;
+            }
+        }
+        let phrase = query.to_lowercase();
+        for (i, (score, matched)) in acc {
+            let coverage = matched as f32 / words.len() as f32;
+            let mut s = score * coverage * coverage;
+            if phrase.len() >= 4 && self.titles[i].contains(&phrase) {
+                s *= 1.5;
+            }
+            *scores.entry(i).or_default() += s;
+        }
+    }
+}
+
+/// `50076`, `AADSTS5007`, `aadsts 500` -> the digits, if the query is a code
+/// or the start of one.
+fn code_digits(query: &str) -> Option<&str> {
+    let rest = match query.get(..6) {
+        Some(p) if p.eq_ignore_ascii_case("aadsts") => query[6..].trim_start_matches([' ', '-']),
+        _ => query,
+    };
+    (!rest.is_empty()
+        && rest.len() <= crate::code::MAX_DIGITS
+        && rest.bytes().all(|b| b.is_ascii_digit()))
+    .then_some(rest)
+}
+
+/// Exact code first, then codes starting with the digits, shortest first.
+fn by_code_prefix<'a>(entries: &'a [Entry], digits: &str, limit: usize) -> Vec<Hit<'a>> {
+    let exact = digits.parse().ok().and_then(AadstsCode::new);
+    let mut hits: Vec<Hit<'a>> = entries
+        .iter()
+        .filter(|e| e.code.number().to_string().starts_with(digits))
+        .map(|e| Hit {
+            entry: e,
+            score: if Some(e.code) == exact {
+                1000.0
+            } else {
+                100.0 - e.code.digits() as f32
+            },
+        })
+        .collect();
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.entry.code.cmp(&b.entry.code))
+    });
+    hits.truncate(limit);
+    hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::Knowledge;
+
+    fn kb() -> Knowledge {
+        let entry = |code: u32, name: &str, title: &str, category: &str, meaning: &str| {
+            format!(
+                "[[error]]\ncode = {code}\nname = \"{name}\"\ntitle = \"{title}\"\nseverity = \"high\"\ncategory = \"{category}\"\nmeaning = \"{meaning}\"\ncauses = [\"c\"]\nfixes = [\"Admin: do the thing.\"]\nsource = \"learn\"\n"
+            )
+        };
+        let text = [
+            entry(
+                50011,
+                "InvalidReplyTo",
+                "Redirect URI does not match the app registration",
+                "app-config",
+                "The reply address sent differs.",
+            ),
+            entry(
+                50076,
+                "UserStrongAuthClientAuthNRequired",
+                "MFA required by a policy",
+                "mfa",
+                "A second factor is needed.",
+            ),
+            entry(
+                50079,
+                "UserStrongAuthEnrollmentRequired",
+                "User must register for MFA",
+                "mfa",
+                "Registration is required.",
+            ),
+            entry(
+                65001,
+                "DelegationDoesNotExist",
+                "Consent missing for the app",
+                "consent",
+                "Nobody consented to the permissions.",
+            ),
+            entry(
+                7000222,
+                "InvalidClientSecretExpiredKeysProvided",
+                "Client secret has expired",
+                "client-auth",
+                "The secret's end date passed.",
+            ),
+        ]
+        .concat();
+        Knowledge::from_sources(&[("k.toml", &text)], None).unwrap()
+    }
+
+    fn top(k: &Knowledge, q: &str) -> Vec<u32> {
+        k.search(q, 10)
+            .iter()
+            .map(|h| h.entry.code.number())
+            .collect()
+    }
+
+    #[test]
+    fn exact_code_and_prefix() {
+        let k = kb();
+        assert_eq!(top(&k, "50076"), [50076]);
+        assert_eq!(top(&k, "AADSTS5007"), [50076, 50079]);
+        assert_eq!(top(&k, "aadsts 700"), [7000222]);
+        assert!(top(&k, "12345").is_empty());
+    }
+
+    #[test]
+    fn enum_name_any_case_and_prefix() {
+        let k = kb();
+        assert_eq!(top(&k, "delegationdoesnotexist")[0], 65001);
+        assert_eq!(top(&k, "UserStrongAuthEnroll")[0], 50079);
+    }
+
+    #[test]
+    fn words_with_stems_and_synonyms() {
+        let k = kb();
+        assert_eq!(top(&k, "client secret expired")[0], 7000222);
+        assert_eq!(top(&k, "consent")[0], 65001);
+        assert_eq!(top(&k, "reply url")[0], 50011);
+        assert_eq!(top(&k, "multi-factor")[0..2], [50076, 50079]);
+    }
+
+    #[test]
+    fn last_word_matches_as_prefix_while_typing() {
+        let k = kb();
+        assert_eq!(top(&k, "cons")[0], 65001);
+        assert!(top(&k, "cons ").is_empty());
+    }
+
+    #[test]
+    fn limit_and_empty_query() {
+        let k = kb();
+        assert!(top(&k, "   ").is_empty());
+        assert_eq!(k.search("mfa", 1).len(), 1);
+        assert!(top(&k, "the of and").is_empty());
+    }
+
+    #[test]
+    fn stems() {
+        for (a, b) in [
+            ("expired", "expires"),
+            ("expiry", "expiration"),
+            ("policies", "policy"),
+            ("secrets", "secret"),
+        ] {
+            assert_eq!(stem(a), stem(b), "{a} {b}");
+        }
+        assert_eq!(stem("access"), "access");
+    }
+
+    #[test]
+    fn camel_case_split() {
+        assert_eq!(camel_words("InvalidReplyTo"), "Invalid Reply To");
+        assert_eq!(
+            camel_words("UserStrongAuthClientAuthNRequired"),
+            "User Strong Auth Client Auth NRequired"
+        );
+    }
+}

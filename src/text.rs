@@ -1,0 +1,73 @@
+//! Purpose: every sentence a user reads, in one place, so wording is
+//! reviewed together and never leaks internal detail.
+
+/// Field name for the causes list.
+pub const CAUSES: &str = "Likely causes";
+/// Field name for the fixes list.
+pub const FIXES: &str = "What to do";
+/// Field name for the severity.
+pub const SEVERITY: &str = "Severity";
+/// Field name for the category.
+pub const CATEGORY: &str = "Category";
+/// Field name for related codes.
+pub const RELATED: &str = "Related codes";
+/// Field name for links.
+pub const LINKS: &str = "Learn more";
+/// Field name for the team's local notes.
+pub const NOTES: &str = "Team notes";
+/// Field name for the ids block.
+pub const DETAILS: &str = "Send this to your admin";
+/// Footer words before the knowledge version.
+pub const FOOTER: &str = "aadsts-bot · knowledge";
+/// Footer addition for entries Microsoft's table does not list.
+pub const COMMUNITY: &str = "not in Microsoft's table; seen in sign-in logs";
+/// Title suffix for a code without an entry.
+pub const UNKNOWN_TITLE: &str = "not in our knowledge base yet";
+/// Shown when an error reaches the user from inside the bot.
+pub const INTERNAL_ERROR: &str =
+    "Something went wrong on our side. The error was logged; please try again.";
+/// Shown when a search finds nothing.
+pub const NO_RESULTS: &str = "No entry matches that. Try a code (`50076`), an enum name, or a few words such as `client secret expired`.";
+/// Console greeting (no Discord token set).
+pub const CONSOLE_INTRO: &str = "aadsts-bot console: paste text with AADSTS codes and finish with an empty line to see the reply the bot would send. Ctrl-D quits.";
+/// Console note on why it is not connecting to Discord.
+pub const CONSOLE_NO_TOKEN: &str = "DISCORD_TOKEN is not set, so the bot is not connecting to Discord. Set it in .env (see .env.example) to run the bot.";
+/// Warning added when the pasted text holds a secret.
+pub const SECRET_WARNING: &str = "⚠️ This message seems to contain a secret (a token, client secret, bearer header or private key). Delete it and rotate that credential: anyone in this channel could use it.";
+
+/// `AADSTS50076 · UserStrongAuthClientAuthNRequired`.
+pub fn embed_title(code: impl std::fmt::Display, name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!("{code} · {name}"),
+        None => format!("{code}"),
+    }
+}
+
+/// Description of an unknown code, with its family when the range is known.
+pub fn unknown_description(family: Option<&str>) -> String {
+    let mut s = String::from("We have no entry for this code yet, so here is what we can tell.");
+    if let Some(about) = family {
+        s.push_str(&format!(
+            "\nCodes in this range are usually about **{about}**."
+        ));
+    }
+    s.push_str("\nMicrosoft's live lookup page for the code is linked in the title.");
+    s
+}
+
+/// The line after the embeds when a message holds more codes than a reply shows.
+pub fn more_codes(rest: &[String]) -> String {
+    format!(
+        "Also found: {}. Look them up with `/aadsts`.",
+        rest.join(", ")
+    )
+}
+
+/// Heading of the console's rendering of a reply.
+pub fn console_reply_heading(codes: usize) -> String {
+    match codes {
+        0 => "No AADSTS code found in that text; the bot would stay silent.".into(),
+        1 => "The bot would reply with 1 code:".into(),
+        n => format!("The bot would reply with {n} codes:"),
+    }
+}
