@@ -1,1 +1,176 @@
-fn main() {}
+//! Benchmarks of the core: scanning a large code-free chat log (against
+//! `memchr::memmem` for the literal and the `regex` crate), the hot path of
+//! a two-code message with a warm cache (with p50/p99 printed), and loading
+//! the whole knowledge base. Results go to BENCHMARKS.md.
+//!
+//! `cargo bench --bench core` (add `-- scan` etc. to pick a group).
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use aadsts_bot::{detect, Engine, Knowledge};
+use criterion::{Criterion, Throughput};
+
+/// A deterministic chat log without codes: words, ids, near-misses such as
+/// `AADB2C90118`, `ADSTS`, `aad sts`, URLs and JSON.
+fn chat_log(size: usize) -> Vec<u8> {
+    const WORDS: &[&str] = &[
+        "the",
+        "user",
+        "cannot",
+        "sign",
+        "in",
+        "to",
+        "Teams",
+        "after",
+        "password",
+        "reset",
+        "admin",
+        "said",
+        "check",
+        "Conditional",
+        "Access",
+        "policy",
+        "AADB2C90118",
+        "ADSTS",
+        "aad",
+        "sts",
+        "tenant",
+        "consent",
+        "redirect",
+        "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=abc",
+        "{\"error\":\"x\"}",
+        "MSIS7012",
+        "CAA20004",
+        "0x80070005",
+        "Azure",
+        "AD",
+        "Entra",
+        "token",
+        "expired",
+        "again",
+        "thanks!",
+        "did",
+        "you",
+        "restart",
+        "the",
+        "VPN?",
+        "DSTS",
+        "sts.windows.net",
+        "hmm",
+        "ok",
+        "works",
+        "now",
+        "🙂",
+    ];
+    let mut out = Vec::with_capacity(size + 64);
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    while out.len() < size {
+        // xorshift: cheap, deterministic word choice.
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.extend_from_slice(WORDS[(x % WORDS.len() as u64) as usize].as_bytes());
+        out.push(if x % 11 == 0 { b'\n' } else { b' ' });
+    }
+    out.truncate(size);
+    out
+}
+
+fn knowledge_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge"))
+}
+
+fn scan(c: &mut Criterion) {
+    let log = chat_log(64 << 20);
+    let mut g = c.benchmark_group("scan_64MiB_code_free");
+    g.throughput(Throughput::Bytes(log.len() as u64));
+    g.sample_size(20);
+    g.bench_function("aadsts_find_codes", |b| {
+        b.iter(|| detect::find_codes(black_box(&log)))
+    });
+    g.bench_function("aadsts_prefix_scalar", |b| {
+        b.iter(|| detect::find_prefix_scalar(black_box(&log), 0))
+    });
+    let finder = memchr::memmem::Finder::new(b"AADSTS");
+    g.bench_function("memchr_memmem_literal", |b| {
+        b.iter(|| finder.find_iter(black_box(&log)).count())
+    });
+    let re = regex::bytes::Regex::new(r"(?i)aadsts\d+").unwrap();
+    g.bench_function("regex_case_insensitive", |b| {
+        b.iter(|| re.find_iter(black_box(&log)).count())
+    });
+    g.finish();
+}
+
+const MESSAGE: &str = "Hi all, after the secret rotation our daemon gets this from the token endpoint:\n\
+    {\"error\":\"invalid_client\",\"error_description\":\"AADSTS7000215: Invalid client secret provided.\\r\\n\
+    Trace ID: 0b3f6e4a-1111-2222-3333-444455556666\\r\\nCorrelation ID: 9a8b7c6d-aaaa-bbbb-cccc-ddddeeeeffff\\r\\n\
+    Timestamp: 2024-05-01 10:20:30Z\"} and the users see AADSTS50076 in the browser. Any idea?";
+
+fn hot_path(c: &mut Criterion, engine: &Engine) {
+    assert!(engine.reply_to_text(MESSAGE.as_bytes()).is_some());
+    c.bench_function("hot_path_two_codes_warm", |b| {
+        b.iter(|| engine.reply_to_text(black_box(MESSAGE.as_bytes())))
+    });
+}
+
+/// Criterion reports means; the target is a tail latency, so time single calls.
+fn hot_path_percentiles(engine: &Engine) {
+    let mut samples: Vec<Duration> = Vec::with_capacity(200_000);
+    for _ in 0..10_000 {
+        black_box(engine.reply_to_text(MESSAGE.as_bytes()));
+    }
+    for _ in 0..200_000 {
+        let t = Instant::now();
+        black_box(engine.reply_to_text(black_box(MESSAGE.as_bytes())));
+        samples.push(t.elapsed());
+    }
+    samples.sort_unstable();
+    let p = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+    println!(
+        "hot_path_two_codes_warm percentiles over {} calls: p50 {:.2?}  p99 {:.2?}  p99.9 {:.2?}  max {:.2?}",
+        samples.len(),
+        p(0.50),
+        p(0.99),
+        p(0.999),
+        samples[samples.len() - 1]
+    );
+}
+
+fn load(c: &mut Criterion) {
+    let mut g = c.benchmark_group("knowledge");
+    g.sample_size(20);
+    g.bench_function("load_and_validate_all", |b| {
+        b.iter(|| Knowledge::load(knowledge_dir(), None).expect("knowledge loads"))
+    });
+    let k = Knowledge::load(knowledge_dir(), None).expect("knowledge loads");
+    g.bench_function("search_client_secret_expired", |b| {
+        b.iter(|| k.search(black_box("client secret expired"), 10).len())
+    });
+    g.bench_function("search_autocomplete_prefix", |b| {
+        b.iter(|| k.search(black_box("conditional acc"), 25).len())
+    });
+    g.finish();
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    let engine = Engine::new(Knowledge::load(knowledge_dir(), None).expect("knowledge loads"));
+    scan(&mut c);
+    hot_path(&mut c, &engine);
+    load(&mut c);
+    c.final_summary();
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    if filter.is_empty()
+        || filter
+            .iter()
+            .any(|f| "hot_path_two_codes_warm".contains(f.as_str()))
+    {
+        hot_path_percentiles(&engine);
+    }
+}

@@ -3,8 +3,9 @@
 //! busy thread is not told the same thing twice). Time is passed in by the
 //! caller, so tests drive the clock.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dashmap::DashMap;
@@ -144,6 +145,93 @@ impl Cooldowns {
     }
 }
 
+/// Our reply to one message, so edits and deletes of that message can
+/// update or remove it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyRecord {
+    /// Channel (or thread) of both messages.
+    pub channel_id: u64,
+    /// Our reply's id.
+    pub reply_id: u64,
+    /// The codes the reply explains, in order.
+    pub codes: Vec<AadstsCode>,
+}
+
+/// Message id -> our reply, holding the newest `capacity` pairs.
+#[derive(Debug)]
+pub struct ReplyMap {
+    inner: Mutex<(HashMap<u64, ReplyRecord>, VecDeque<u64>)>,
+    capacity: usize,
+}
+
+impl ReplyMap {
+    /// A map that forgets the oldest pairs beyond `capacity`.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            inner: Mutex::new((HashMap::new(), VecDeque::new())),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (HashMap<u64, ReplyRecord>, VecDeque<u64>)> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Remembers (or replaces) the reply to `message_id`.
+    pub fn insert(&self, message_id: u64, record: ReplyRecord) {
+        let mut guard = self.lock();
+        let (map, order) = &mut *guard;
+        if map.insert(message_id, record).is_none() {
+            order.push_back(message_id);
+        }
+        while map.len() > self.capacity {
+            match order.pop_front() {
+                Some(old) => {
+                    map.remove(&old);
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// Our reply to `message_id`, if remembered.
+    pub fn get(&self, message_id: u64) -> Option<ReplyRecord> {
+        self.lock().0.get(&message_id).cloned()
+    }
+
+    /// Forgets and returns our reply to `message_id`.
+    pub fn remove(&self, message_id: u64) -> Option<ReplyRecord> {
+        let mut guard = self.lock();
+        let (map, order) = &mut *guard;
+        let record = map.remove(&message_id)?;
+        order.retain(|&id| id != message_id);
+        Some(record)
+    }
+
+    /// Forgets whichever message our reply `reply_id` answered.
+    pub fn remove_reply(&self, reply_id: u64) -> Option<u64> {
+        let mut guard = self.lock();
+        let (map, order) = &mut *guard;
+        let message_id = map
+            .iter()
+            .find(|(_, r)| r.reply_id == reply_id)
+            .map(|(&m, _)| m)?;
+        map.remove(&message_id);
+        order.retain(|&id| id != message_id);
+        Some(message_id)
+    }
+
+    /// Number of remembered pairs.
+    pub fn len(&self) -> usize {
+        self.lock().0.len()
+    }
+
+    /// True when nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,5 +316,38 @@ mod tests {
             );
         }
         assert!(c.len() <= 11, "{}", c.len());
+    }
+
+    fn record(reply_id: u64) -> ReplyRecord {
+        ReplyRecord {
+            channel_id: 1,
+            reply_id,
+            codes: vec![AadstsCode::new(50076).unwrap()],
+        }
+    }
+
+    #[test]
+    fn reply_map_remembers_and_forgets() {
+        let m = ReplyMap::new(10);
+        m.insert(100, record(200));
+        assert_eq!(m.get(100).unwrap().reply_id, 200);
+        m.insert(100, record(201));
+        assert_eq!(m.len(), 1);
+        assert_eq!(m.remove_reply(201), Some(100));
+        assert!(m.get(100).is_none());
+        m.insert(101, record(202));
+        assert_eq!(m.remove(101).unwrap().reply_id, 202);
+        assert!(m.is_empty());
+    }
+
+    #[test]
+    fn reply_map_is_bounded_oldest_first() {
+        let m = ReplyMap::new(3);
+        for id in 0..5 {
+            m.insert(id, record(id + 100));
+        }
+        assert_eq!(m.len(), 3);
+        assert!(m.get(0).is_none() && m.get(1).is_none());
+        assert!(m.get(4).is_some());
     }
 }

@@ -11,6 +11,8 @@
 //! - [`render`]: entries -> [`EmbedSpec`] values within Discord's limits.
 //! - [`cache`]: rendered embeds and cooldowns (`DashMap`).
 //! - [`engine`]: text in, [`ReplySpec`] out; holds knowledge and cache.
+//! - [`reload`]: watch knowledge files and swap in valid edits.
+//! - [`store`]: per-server settings in SQLite.
 //! - [`text`]: every sentence users read.
 //! - `config`, `cli`, `bot`: settings, command line and Discord (binary only).
 #![warn(missing_docs)]
@@ -21,7 +23,9 @@ pub mod code;
 pub mod detect;
 pub mod engine;
 pub mod knowledge;
+pub mod reload;
 pub mod render;
+pub mod store;
 pub mod text;
 
 pub use code::AadstsCode;

@@ -71,3 +71,70 @@ pub fn console_reply_heading(codes: usize) -> String {
         n => format!("The bot would reply with {n} codes:"),
     }
 }
+
+/// Refusal for `/aadsts-config` without Manage Server.
+pub const CONFIG_REFUSED: &str =
+    "Only members with the Manage Server permission can change aadsts-bot's settings.";
+/// Refusal of the dismiss button for other members.
+pub const DISMISS_REFUSED: &str = "Only the person who posted the error, or a member who can manage messages, can dismiss this reply.";
+/// Label of the dismiss button.
+pub const DISMISS_LABEL: &str = "Dismiss";
+/// Context menu on a message without codes.
+pub const NO_CODES_IN_MESSAGE: &str = "There is no AADSTS error code in that message.";
+/// Placeholder of the search results' select menu.
+pub const OPEN_PLACEHOLDER: &str = "Open one of these entries";
+/// Heading of search results.
+pub const SEARCH_HEADING: &str = "Best matches";
+/// Answer to `/aadsts-config channels` when none is enabled.
+pub const NO_CHANNELS: &str =
+    "Auto-replies are off everywhere. Turn them on with `/aadsts-config channel-add`.";
+
+/// One-line pointer to an earlier explanation in the same channel or thread.
+pub fn explained_above(code: impl std::fmt::Display, link: &str) -> String {
+    format!("{code} is explained above: {link}")
+}
+
+/// Answer to `/aadsts-config channel-add`.
+pub fn channel_added(channel: u64, was_new: bool) -> String {
+    if was_new {
+        format!("Auto-replies are on in <#{channel}> and its threads.")
+    } else {
+        format!("Auto-replies were already on in <#{channel}>.")
+    }
+}
+
+/// Answer to `/aadsts-config channel-remove`.
+pub fn channel_removed(channel: u64, was_on: bool) -> String {
+    if was_on {
+        format!("Auto-replies are off in <#{channel}>.")
+    } else {
+        format!("Auto-replies were not on in <#{channel}>.")
+    }
+}
+
+/// Answer to `/aadsts-config channels`.
+pub fn channel_list(channels: &[u64]) -> String {
+    let list: Vec<String> = channels.iter().map(|c| format!("<#{c}>")).collect();
+    format!(
+        "Auto-replies are on in: {} (and their threads).",
+        list.join(", ")
+    )
+}
+
+/// Answer to `/aadsts-config cooldown`.
+pub fn cooldown_set(minutes: u64) -> String {
+    match minutes {
+        0 => "Cooldown off: every message with a code gets a full explanation.".into(),
+        1 => "A code is explained at most once a minute per channel; repeats get a pointer.".into(),
+        m => format!("A code is explained at most once every {m} minutes per channel; repeats get a pointer."),
+    }
+}
+
+/// Answer to `/aadsts-config attachments`.
+pub fn attachments_set(on: bool) -> String {
+    if on {
+        "Text attachments (.txt, .log, .json up to 1 MiB) are scanned for codes.".into()
+    } else {
+        "Attachments are no longer scanned.".into()
+    }
+}

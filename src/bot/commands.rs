@@ -1,0 +1,312 @@
+//! Purpose: the application commands: `/aadsts` (lookup and search, with
+//! autocomplete) for everyone, `/aadsts-config` for members with Manage
+//! Server, and the message context menu "Explain error codes".
+
+use poise::serenity_prelude as serenity;
+use poise::CreateReply;
+use serenity::{
+    AutocompleteChoice, CreateActionRow, CreateSelectMenu, CreateSelectMenuKind,
+    CreateSelectMenuOption,
+};
+
+use aadsts_bot::{detect, render, text, AadstsCode};
+
+use super::embed::{self, OPEN_ID};
+use super::{Context, Error, SharedData};
+
+/// Every command, for registration.
+pub fn all() -> Vec<poise::Command<SharedData, Error>> {
+    vec![aadsts(), aadsts_config(), explain_message()]
+}
+
+/// Codes suggested before anything is typed: the ones pasted most.
+const POPULAR: [u32; 10] = [
+    50076, 50126, 65001, 700016, 7000215, 50011, 53003, 50058, 70008, 50034,
+];
+
+/// Shown in Discord's autocomplete list (at most 100 characters).
+fn choice_label(code: AadstsCode, title: &str) -> String {
+    render::truncate(&format!("{code} · {title}"), 100)
+}
+
+async fn autocomplete_query(ctx: Context<'_>, partial: &str) -> Vec<AutocompleteChoice> {
+    let knowledge = ctx.data().engine.knowledge();
+    if partial.trim().is_empty() {
+        return POPULAR
+            .iter()
+            .filter_map(|&n| knowledge.get(AadstsCode::new(n)?))
+            .map(|e| {
+                AutocompleteChoice::new(choice_label(e.code, &e.title), e.code.number().to_string())
+            })
+            .collect();
+    }
+    knowledge
+        .search(partial, 25)
+        .iter()
+        .map(|h| {
+            AutocompleteChoice::new(
+                choice_label(h.entry.code, &h.entry.title),
+                h.entry.code.number().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Explain an AADSTS error code, or search the knowledge base by words
+#[poise::command(slash_command, rename = "aadsts")]
+pub async fn aadsts(
+    ctx: Context<'_>,
+    #[description = "A code (50076 or AADSTS50076), an enum name, or words like: client secret expired"]
+    #[autocomplete = "autocomplete_query"]
+    #[max_length = 200]
+    query: String,
+) -> Result<(), Error> {
+    let engine = &ctx.data().engine;
+    let knowledge = engine.knowledge();
+    let query = query.trim();
+    // A code, an enum name, or a pasted error with codes in it.
+    let codes: Vec<AadstsCode> = match query
+        .parse::<AadstsCode>()
+        .ok()
+        .or_else(|| knowledge.by_name(query).map(|e| e.code))
+    {
+        Some(code) => vec![code],
+        None => detect::find_codes(query.as_bytes())
+            .iter()
+            .map(|f| f.code)
+            .collect(),
+    };
+    if !codes.is_empty() {
+        let reply = engine.reply_for_codes(&codes, render::lookup_host(None), None, false);
+        let mut out = CreateReply::default().allowed_mentions(embed::no_mentions());
+        out.embeds = embed::to_embeds(&reply.embeds);
+        if let Some(content) = reply.content {
+            out = out.content(content);
+        }
+        ctx.send(out).await?;
+        return Ok(());
+    }
+    let hits = knowledge.search(query, 5);
+    if hits.is_empty() {
+        ctx.send(
+            CreateReply::default()
+                .content(text::NO_RESULTS)
+                .ephemeral(true)
+                .allowed_mentions(embed::no_mentions()),
+        )
+        .await?;
+        return Ok(());
+    }
+    let list: Vec<String> = hits
+        .iter()
+        .map(|h| format!("`{}` {}", h.entry.code, h.entry.title))
+        .collect();
+    let results = serenity::CreateEmbed::new()
+        .title(render::truncate(
+            &format!("{}: {query}", text::SEARCH_HEADING),
+            render::limits::TITLE,
+        ))
+        .description(list.join("\n"))
+        .colour(render::DETAILS_COLOUR);
+    let options = hits
+        .iter()
+        .map(|h| {
+            CreateSelectMenuOption::new(
+                choice_label(h.entry.code, &h.entry.title),
+                h.entry.code.number().to_string(),
+            )
+        })
+        .collect();
+    let menu = CreateSelectMenu::new(OPEN_ID, CreateSelectMenuKind::String { options })
+        .placeholder(text::OPEN_PLACEHOLDER);
+    ctx.send(
+        CreateReply::default()
+            .embed(results)
+            .components(vec![CreateActionRow::SelectMenu(menu)])
+            .allowed_mentions(embed::no_mentions()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Checked on the server for every `/aadsts-config` call: Discord's
+/// `default_member_permissions` only hides the command, and server admins
+/// can change who sees it.
+async fn is_server_manager(ctx: Context<'_>) -> Result<bool, Error> {
+    let allowed = match ctx {
+        poise::Context::Application(actx) => actx
+            .interaction
+            .member
+            .as_ref()
+            .and_then(|m| m.permissions)
+            .is_some_and(|p| p.manage_guild() || p.administrator()),
+        poise::Context::Prefix(_) => false,
+    };
+    if !allowed {
+        ctx.send(
+            CreateReply::default()
+                .content(text::CONFIG_REFUSED)
+                .ephemeral(true)
+                .allowed_mentions(embed::no_mentions()),
+        )
+        .await?;
+        tracing::info!(user_id = ctx.author().id.get(), "refused /aadsts-config");
+    }
+    Ok(allowed)
+}
+
+async fn say_ephemeral(ctx: Context<'_>, content: String) -> Result<(), Error> {
+    ctx.send(
+        CreateReply::default()
+            .content(content)
+            .ephemeral(true)
+            .allowed_mentions(embed::no_mentions()),
+    )
+    .await?;
+    Ok(())
+}
+
+fn guild_id(ctx: &Context<'_>) -> Result<u64, Error> {
+    ctx.guild_id()
+        .map(|g| g.get())
+        .ok_or_else(|| anyhow::anyhow!("guild-only command outside a guild"))
+}
+
+/// Configure aadsts-bot in this server
+#[poise::command(
+    slash_command,
+    rename = "aadsts-config",
+    guild_only,
+    default_member_permissions = "MANAGE_GUILD",
+    check = "is_server_manager",
+    subcommands("channel_add", "channel_remove", "channels", "cooldown", "attachments"),
+    subcommand_required
+)]
+pub async fn aadsts_config(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Auto-reply to AADSTS codes in a channel and its threads
+#[poise::command(
+    slash_command,
+    rename = "channel-add",
+    guild_only,
+    check = "is_server_manager"
+)]
+pub async fn channel_add(
+    ctx: Context<'_>,
+    #[description = "Channel or forum to watch"]
+    #[channel_types("Text", "News", "Forum")]
+    channel: serenity::ChannelId,
+) -> Result<(), Error> {
+    let added = ctx
+        .data()
+        .store
+        .add_channel(guild_id(&ctx)?, channel.get())?;
+    say_ephemeral(ctx, text::channel_added(channel.get(), added)).await
+}
+
+/// Stop auto-replies in a channel
+#[poise::command(
+    slash_command,
+    rename = "channel-remove",
+    guild_only,
+    check = "is_server_manager"
+)]
+pub async fn channel_remove(
+    ctx: Context<'_>,
+    #[description = "Channel or forum to stop watching"]
+    #[channel_types("Text", "News", "Forum")]
+    channel: serenity::ChannelId,
+) -> Result<(), Error> {
+    let removed = ctx
+        .data()
+        .store
+        .remove_channel(guild_id(&ctx)?, channel.get())?;
+    say_ephemeral(ctx, text::channel_removed(channel.get(), removed)).await
+}
+
+/// List the channels with auto-replies
+#[poise::command(slash_command, guild_only, check = "is_server_manager")]
+pub async fn channels(ctx: Context<'_>) -> Result<(), Error> {
+    let mut list: Vec<u64> = ctx
+        .data()
+        .store
+        .guild(guild_id(&ctx)?)
+        .channels
+        .into_iter()
+        .collect();
+    list.sort_unstable();
+    let answer = if list.is_empty() {
+        text::NO_CHANNELS.to_owned()
+    } else {
+        text::channel_list(&list)
+    };
+    say_ephemeral(ctx, answer).await
+}
+
+/// Minutes before the same code is explained again in a channel
+#[poise::command(slash_command, guild_only, check = "is_server_manager")]
+pub async fn cooldown(
+    ctx: Context<'_>,
+    #[description = "Minutes (0 to 1440); 0 explains every time"]
+    #[min = 0]
+    #[max = 1440]
+    minutes: u32,
+) -> Result<(), Error> {
+    let minutes = u64::from(minutes.min(1440));
+    ctx.data().store.set_cooldown(
+        guild_id(&ctx)?,
+        std::time::Duration::from_secs(minutes * 60),
+    )?;
+    say_ephemeral(ctx, text::cooldown_set(minutes)).await
+}
+
+/// Whether text attachments are scanned for codes
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum OnOff {
+    /// Scan them.
+    #[name = "on"]
+    On,
+    /// Don't.
+    #[name = "off"]
+    Off,
+}
+
+/// Scan .txt, .log and .json attachments for codes
+#[poise::command(slash_command, guild_only, check = "is_server_manager")]
+pub async fn attachments(
+    ctx: Context<'_>,
+    #[description = "on or off"] setting: OnOff,
+) -> Result<(), Error> {
+    let on = matches!(setting, OnOff::On);
+    ctx.data().store.set_attachments(guild_id(&ctx)?, on)?;
+    say_ephemeral(ctx, text::attachments_set(on)).await
+}
+
+/// Explain the AADSTS codes in this message (only you see the answer)
+#[poise::command(context_menu_command = "Explain error codes")]
+pub async fn explain_message(ctx: Context<'_>, message: serenity::Message) -> Result<(), Error> {
+    let mut bytes = message.content.into_bytes();
+    for e in &message.embeds {
+        for part in [&e.title, &e.description].into_iter().flatten() {
+            bytes.push(b'\n');
+            bytes.extend_from_slice(part.as_bytes());
+        }
+    }
+    let reply = ctx.data().engine.reply_to_text(&bytes);
+    let mut out = CreateReply::default()
+        .ephemeral(true)
+        .allowed_mentions(embed::no_mentions());
+    match reply {
+        Some(reply) => {
+            out.embeds = embed::to_embeds(&reply.embeds);
+            if let Some(content) = reply.content {
+                out = out.content(content);
+            }
+        }
+        None => out = out.content(text::NO_CODES_IN_MESSAGE),
+    }
+    ctx.send(out).await?;
+    Ok(())
+}
