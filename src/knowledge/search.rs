@@ -30,9 +30,12 @@ pub(crate) struct Index {
     terms: Vec<String>,
     /// Lower-cased titles, for the phrase bonus.
     titles: Vec<String>,
+    /// How often other entries point at each entry (`related`): codes people
+    /// meet a lot are linked a lot, so this breaks ties towards them.
+    prior: Vec<f32>,
 }
 
-const NAME_WEIGHT: f32 = 4.0;
+const NAME_WEIGHT: f32 = 2.5;
 const TITLE_WEIGHT: f32 = 3.0;
 const CATEGORY_WEIGHT: f32 = 1.5;
 const MEANING_WEIGHT: f32 = 1.0;
@@ -42,9 +45,9 @@ const FIX_WEIGHT: f32 = 0.4;
 /// Words too common in questions to say anything.
 const STOPWORDS: &[&str] = &[
     "a", "an", "the", "is", "are", "was", "be", "been", "to", "of", "for", "in", "on", "and", "or",
-    "my", "i", "it", "its", "with", "by", "this", "that", "error", "aadsts", "code", "when", "get",
-    "got", "getting", "how", "what", "why", "from", "at", "me", "we", "our", "you", "your", "do",
-    "does", "after", "while", "trying", "try", "says", "message",
+    "my", "i", "it", "its", "with", "by", "this", "that", "error", "aadsts", "when", "get", "got",
+    "getting", "how", "what", "why", "from", "at", "me", "we", "our", "you", "your", "do", "does",
+    "after", "while", "trying", "try", "says", "message",
 ];
 
 /// Query words that should also find these entry words.
@@ -55,6 +58,8 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ),
     ("2fa", &["mfa", "multifactor"]),
     ("multifactor", &["mfa"]),
+    ("multi", &["mfa"]),
+    ("factor", &["mfa"]),
     ("ca", &["conditional"]),
     ("uri", &["url"]),
     ("url", &["uri"]),
@@ -73,6 +78,15 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("adfs", &["federation", "federated"]),
     ("saml", &["federation"]),
     ("disabled", &["disable"]),
+    ("admin", &["administrator"]),
+    ("administrator", &["admin"]),
+    ("user", &["account"]),
+    ("account", &["user"]),
+    ("found", &["exist"]),
+    ("exist", &["found"]),
+    ("wrong", &["invalid", "incorrect"]),
+    ("invalid", &["wrong"]),
+    ("blocked", &["block"]),
 ];
 
 /// Lower-cases, drops punctuation, splits CamelCase names and stems.
@@ -128,11 +142,16 @@ impl Index {
     pub(crate) fn build(entries: &[Entry]) -> Self {
         let mut postings: HashMap<String, Vec<(usize, f32)>> = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
+            // A term counts once per field, and fields add up: an entry whose
+            // title, meaning and causes all talk about "tenant" is more about
+            // tenants than one that mentions it once.
             let mut weights: HashMap<String, f32> = HashMap::new();
             let mut add = |text: &str, weight: f32| {
-                for t in terms(text) {
-                    let w = weights.entry(t).or_insert(0.0);
-                    *w = w.max(weight);
+                let mut seen: Vec<String> = terms(text);
+                seen.sort_unstable();
+                seen.dedup();
+                for t in seen {
+                    *weights.entry(t).or_insert(0.0) += weight;
                 }
             };
             if let Some(name) = &e.name {
@@ -142,16 +161,14 @@ impl Index {
             add(&e.title, TITLE_WEIGHT);
             add(e.category.label(), CATEGORY_WEIGHT);
             add(&e.meaning, MEANING_WEIGHT);
-            for c in &e.causes {
-                add(c, CAUSE_WEIGHT);
-            }
-            for f in &e.fixes {
-                // Skip the role word: "admin" in every fix says nothing.
-                add(
-                    f.split_once(": ").map_or(f.as_str(), |(_, rest)| rest),
-                    FIX_WEIGHT,
-                );
-            }
+            add(&e.causes.join(" "), CAUSE_WEIGHT);
+            // Skip the role word: "admin" in every fix says nothing.
+            let fixes: Vec<&str> = e
+                .fixes
+                .iter()
+                .map(|f| f.split_once(": ").map_or(f.as_str(), |(_, rest)| rest))
+                .collect();
+            add(&fixes.join(" "), FIX_WEIGHT);
             for (t, w) in weights {
                 postings.entry(t).or_default().push((i, w));
             }
@@ -159,10 +176,28 @@ impl Index {
         let mut terms: Vec<String> = postings.keys().cloned().collect();
         terms.sort_unstable();
         let titles = entries.iter().map(|e| e.title.to_lowercase()).collect();
+        let position: HashMap<_, _> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.code, i))
+            .collect();
+        let mut links = vec![0u32; entries.len()];
+        for e in entries {
+            for r in &e.related {
+                if let Some(&i) = position.get(r) {
+                    links[i] += 1;
+                }
+            }
+        }
+        let prior = links
+            .iter()
+            .map(|&n| 1.0 + 0.15 * (1.0 + n as f32).ln())
+            .collect();
         Self {
             postings,
             terms,
             titles,
+            prior,
         }
     }
 
@@ -256,7 +291,7 @@ impl Index {
         let phrase = query.to_lowercase();
         for (i, (score, matched)) in acc {
             let coverage = matched as f32 / words.len() as f32;
-            let mut s = score * coverage * coverage;
+            let mut s = score * coverage * coverage * self.prior[i];
             if phrase.len() >= 4 && self.titles[i].contains(&phrase) {
                 s *= 1.5;
             }
