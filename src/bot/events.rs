@@ -3,6 +3,7 @@
 //! or delete it; deletes remove it; the dismiss button removes it.
 
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use poise::serenity_prelude as serenity;
@@ -192,6 +193,8 @@ async fn send_reply(
     bytes: &[u8],
     detection: &Detection,
 ) -> Result<(), Error> {
+    let lock = channel_lock(data, place.channel_id);
+    let _settled = lock.lock().await;
     let now = Instant::now();
     let window = if place.in_thread {
         THREAD_MEMORY.max(cooldown(data, place.guild_id))
@@ -264,6 +267,12 @@ async fn send_reply(
     Ok(())
 }
 
+/// The channel's lock (see [`Data::channel_locks`]); the map's guard is
+/// dropped before awaiting, only the `Arc` is kept.
+fn channel_lock(data: &Data, channel_id: u64) -> Arc<tokio::sync::Mutex<()>> {
+    Arc::clone(&data.channel_locks.entry(channel_id).or_default())
+}
+
 fn cooldown(data: &Data, guild_id: u64) -> Duration {
     data.store
         .guild(guild_id)
@@ -290,10 +299,6 @@ async fn on_edit(
             return Ok(());
         }
     }
-    let previous = data.replies.get(event.id.get());
-    if previous.is_none() && event.author.is_none() {
-        return Ok(());
-    }
     let Some(place) = enabled_place(ctx, data, event.guild_id, event.channel_id).await else {
         return Ok(());
     };
@@ -301,9 +306,16 @@ async fn on_edit(
     let bytes = gather_text(data, place.guild_id, content, attachments).await;
     let detection = detect::detect(&bytes);
     let codes: Vec<AadstsCode> = detection.codes.iter().map(|f| f.code).collect();
+    let lock = channel_lock(data, place.channel_id);
+    let settled = lock.lock().await;
+    let previous = data.replies.get(event.id.get());
+    if previous.is_none() && event.author.is_none() {
+        return Ok(());
+    }
     match previous {
         None if codes.is_empty() => Ok(()),
         None => {
+            drop(settled); // send_reply takes the lock itself
             let author_id = event.author.as_ref().map_or(0, |a| a.id.get());
             send_reply(data, &place, event.id.get(), author_id, &bytes, &detection).await
         }
@@ -348,6 +360,8 @@ async fn on_edit(
 }
 
 async fn on_delete(data: &Data, channel_id: u64, message_id: u64) -> Result<(), Error> {
+    let lock = channel_lock(data, channel_id);
+    let _settled = lock.lock().await;
     if let Some(old) = data.replies.remove(message_id) {
         data.rest
             .delete_message(old.channel_id, old.reply_id)

@@ -62,6 +62,10 @@ pub struct Data {
     pub replies: ReplyMap,
     /// Channel -> the channel it is a thread of (None: not a thread).
     pub thread_parents: DashMap<u64, Option<u64>>,
+    /// One lock per channel: a reply, its cooldown and its record are
+    /// settled before the next message, edit or delete in that channel is
+    /// looked at (gateway events are handled concurrently).
+    pub channel_locks: DashMap<u64, Arc<tokio::sync::Mutex<()>>>,
     /// Settings.
     pub config: Config,
     /// Our own user id, once READY arrived.
@@ -143,6 +147,7 @@ pub async fn run_until(
         cooldowns: Cooldowns::new(REMEMBERED_COOLDOWNS),
         replies: ReplyMap::new(REMEMBERED_REPLIES),
         thread_parents: DashMap::new(),
+        channel_locks: DashMap::new(),
         config: config.clone(),
         bot_id: OnceLock::new(),
         counters: Counters::default(),

@@ -579,11 +579,42 @@ impl World {
 
     /// A slash command (interaction type 2, command type 1) with `options`
     /// (see [`opt_string`], [`opt_subcommand`], ...).
+    /// Like Discord, channel options come with `resolved.channels`.
     pub fn slash_command(&self, invoker: &Invoker, name: &str, options: Vec<Value>) -> Value {
-        let data = json!({
+        let mut channels = serde_json::Map::new();
+        self.resolve_channels(&options, &mut channels);
+        let mut data = json!({
             "id": next_snowflake().to_string(), "name": name, "type": 1, "options": options,
         });
+        if !channels.is_empty() {
+            data["resolved"] = json!({ "channels": channels });
+        }
         self.interaction(invoker, 2, data, None)
+    }
+
+    fn resolve_channels(&self, options: &[Value], out: &mut serde_json::Map<String, Value>) {
+        for opt in options {
+            if opt["type"] == 7 {
+                if let Some(id) = opt["value"].as_str() {
+                    let (name, kind, parent) = match id.parse().ok().and_then(|id| self.channel(id))
+                    {
+                        Some((_, c)) => (
+                            c.name.clone(),
+                            c.kind.code(),
+                            c.parent_id.map(|p| p.to_string()),
+                        ),
+                        None => ("unknown".to_owned(), 0, None),
+                    };
+                    out.insert(
+                        id.to_owned(),
+                        json!({"id": id, "name": name, "type": kind, "permissions": "0", "parent_id": parent}),
+                    );
+                }
+            }
+            if let Some(nested) = opt["options"].as_array() {
+                self.resolve_channels(nested, out);
+            }
+        }
     }
 
     /// An autocomplete interaction (type 4); exactly one option should come from [`opt_focused`].
@@ -779,7 +810,7 @@ pub fn opt_bool(name: &str, value: bool) -> Value {
     json!({"name": name, "type": 5, "value": value})
 }
 
-/// A channel option (resolved data is not included).
+/// A channel option ([`World::slash_command`] adds the resolved channel).
 pub fn opt_channel(name: &str, channel_id: u64) -> Value {
     json!({"name": name, "type": 7, "value": channel_id.to_string()})
 }
