@@ -145,6 +145,13 @@ fn load(c: &mut Criterion) {
     g.bench_function("load_and_validate_all", |b| {
         b.iter(|| Knowledge::load(knowledge_dir(), None).expect("knowledge loads"))
     });
+    g.bench_function("load_validate_and_index_all", |b| {
+        b.iter(|| {
+            let k = Knowledge::load(knowledge_dir(), None).expect("knowledge loads");
+            k.prepare_search();
+            k
+        })
+    });
     let k = Knowledge::load(knowledge_dir(), None).expect("knowledge loads");
     g.bench_function("search_client_secret_expired", |b| {
         b.iter(|| k.search(black_box("client secret expired"), 10).len())

@@ -17,6 +17,21 @@ use aadsts_bot::{render, text, AadstsCode, Engine};
 
 use crate::config::Config;
 
+/// `println!` that returns write errors (a closed pipe, as in `| head`)
+/// instead of panicking; `main` treats a broken pipe as a normal end.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    };
+}
+
+/// `print!` counterpart of [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        write!(std::io::stdout().lock(), $($arg)*)?
+    };
+}
+
 /// Explain Microsoft Entra ID (Azure AD) AADSTS sign-in error codes, in
 /// Discord or in a terminal.
 #[derive(Debug, Parser)]
@@ -202,7 +217,7 @@ fn lookup(knowledge: &Knowledge, query: &str, format: Format) -> anyhow::Result<
                 content: None,
                 embeds: vec![embed],
             };
-            print!("{}", render::terminal(&reply));
+            out!("{}", render::terminal(&reply));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -265,13 +280,13 @@ fn scan(dir: &Path, config: &Config, file: &Path, format: Format) -> anyhow::Res
         Format::Json => print_json(&scan_json(&knowledge, &detection))?,
         Format::Text => {
             if detection.codes.is_empty() {
-                println!("No AADSTS code found.");
+                outln!("No AADSTS code found.");
             } else {
                 let engine = Engine::new(knowledge);
                 let reply = engine.reply(&detection, detect::has_secret(&input));
-                print!("{}", render::terminal(&reply));
+                out!("{}", render::terminal(&reply));
                 if detection.codes.len() > render::MAX_CODE_EMBEDS {
-                    println!(
+                    outln!(
                         "(The bot shows the first {} codes as embeds; all {} are listed above.)",
                         render::MAX_CODE_EMBEDS,
                         detection.codes.len()
@@ -335,10 +350,10 @@ fn search(
         }
         Format::Text => {
             if hits.is_empty() {
-                println!("{}", text::NO_RESULTS);
+                outln!("{}", text::NO_RESULTS);
             }
             for h in &hits {
-                println!("{:<15} {}", h.entry.code.to_string(), h.entry.title);
+                outln!("{:<15} {}", h.entry.code.to_string(), h.entry.title);
             }
         }
     }
@@ -354,7 +369,7 @@ fn check(
         Ok(k) => k,
         Err(LoadError::Invalid(problems)) => {
             for p in &problems {
-                println!("{p}");
+                outln!("{p}");
             }
             eprintln!("{} problem(s)", problems.len());
             return Ok(ExitCode::FAILURE);
@@ -372,7 +387,7 @@ fn check(
             .count();
     }
     for p in &problems {
-        println!("{p}");
+        outln!("{p}");
     }
     let summary = format!(
         "{} entries in {}, knowledge version {}; {} problem(s){}",
@@ -422,7 +437,7 @@ fn stats(knowledge: &Knowledge, format: Format) -> anyhow::Result<ExitCode> {
             "thinnest": thin.iter().map(|e| json!({"code": e.code.number(), "causes": e.causes.len(), "fixes": e.fixes.len()})).collect::<Vec<_>>(),
         }))?,
         Format::Text => {
-            println!(
+            outln!(
                 "{} entries, knowledge version {}",
                 knowledge.len(),
                 knowledge.version()
@@ -432,14 +447,14 @@ fn stats(knowledge: &Knowledge, format: Format) -> anyhow::Result<ExitCode> {
                 ("By severity", &severity),
                 ("By category", &category),
             ] {
-                println!("\n{title}:");
+                outln!("\n{title}:");
                 for (k, v) in map {
-                    println!("  {k:<20} {v:>5}");
+                    outln!("  {k:<20} {v:>5}");
                 }
             }
-            println!("\nThinnest entries (fewest causes + fixes):");
+            outln!("\nThinnest entries (fewest causes + fixes):");
             for e in thin {
-                println!(
+                outln!(
                     "  {:<15} {} cause(s), {} fix(es)  {}",
                     e.code.to_string(),
                     e.causes.len(),
@@ -468,10 +483,10 @@ fn console(engine: Engine) -> anyhow::Result<ExitCode> {
         }
         if end_of_paste && !paste.trim().is_empty() {
             let detection = detect::detect(paste.as_bytes());
-            println!("{}", text::console_reply_heading(detection.codes.len()));
+            outln!("{}", text::console_reply_heading(detection.codes.len()));
             if !detection.codes.is_empty() {
                 let reply = engine.reply(&detection, detect::has_secret(paste.as_bytes()));
-                println!("{}", render::terminal(&reply));
+                outln!("{}", render::terminal(&reply));
             }
             paste.clear();
         }

@@ -35,6 +35,13 @@ fn main() -> ExitCode {
     };
     match cli::run(cli, config) {
         Ok(code) => code,
+        // The reader went away (`aadsts-bot stats | head`): not an error.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

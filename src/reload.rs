@@ -23,6 +23,7 @@ pub fn reload(
     engine: &Engine,
 ) -> Result<usize, crate::knowledge::LoadError> {
     let knowledge = Knowledge::load(dir, notes)?;
+    knowledge.prepare_search();
     let entries = knowledge.len();
     engine.replace(knowledge);
     Ok(entries)

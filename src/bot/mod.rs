@@ -119,6 +119,8 @@ pub async fn run_until(
         .clone()
         .context("DISCORD_TOKEN is not set")?;
     let store = Store::open(&config.database_url).context("opening the settings database")?;
+    // Build the search index before the first autocomplete needs it.
+    knowledge.prepare_search();
     let engine = Arc::new(Engine::new(knowledge));
     let rest = rest::Rest::new(&config.discord_api_url, &token)?;
 

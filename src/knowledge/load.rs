@@ -87,6 +87,8 @@ impl fmt::Display for ProblemList<'_> {
 pub(crate) struct SourceFile {
     path: Arc<PathBuf>,
     text: String,
+    /// Byte offset where each line starts, for `line_col`.
+    line_starts: Vec<usize>,
 }
 
 impl SourceFile {
@@ -95,19 +97,29 @@ impl SourceFile {
             path: path.clone(),
             source,
         })?;
-        Ok(Self {
-            path: Arc::new(path),
-            text,
-        })
+        Ok(Self::new(path, text))
     }
 
-    /// 1-based line and column of a byte offset.
+    fn new(path: PathBuf, text: String) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .collect();
+        Self {
+            path: Arc::new(path),
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
     fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = self.text.get(..offset).unwrap_or(&self.text);
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        (line, before[line_start..].chars().count() + 1)
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let start = self.line_starts[line - 1];
+        (line, self.text[start..offset].chars().count() + 1)
     }
 
     fn problem(&self, offset: usize, message: impl Into<String>) -> Problem {
@@ -158,10 +170,8 @@ impl Knowledge {
         files: &[(&str, &str)],
         notes: Option<(&str, &str)>,
     ) -> Result<Knowledge, LoadError> {
-        let source = |(name, text): (&str, &str)| SourceFile {
-            path: Arc::new(PathBuf::from(name)),
-            text: text.to_owned(),
-        };
+        let source =
+            |(name, text): (&str, &str)| SourceFile::new(PathBuf::from(name), text.to_owned());
         Self::from_files(
             files.iter().copied().map(source).collect(),
             notes.map(source),
@@ -175,32 +185,12 @@ impl Knowledge {
         let mut problems = Vec::new();
         let mut entries: Vec<Entry> = Vec::new();
         let mut related_refs = Vec::new();
-        for file in &files {
-            let raw: RawFile = match toml::from_str(&file.text) {
-                Ok(raw) => raw,
-                Err(e) => {
-                    let at = e.span().map_or(0, |s| s.start);
-                    problems.push(file.problem(at, e.message().trim().to_owned()));
-                    continue;
-                }
-            };
-            let mut previous: Option<i64> = None;
-            for raw_entry in raw.error {
-                let number = *raw_entry.code.get_ref();
-                if previous.is_some_and(|p| p >= number) {
-                    problems.push(file.problem(
-                        raw_entry.code.span().start,
-                        format!(
-                            "entries must be sorted by code: {number} comes after {}",
-                            previous.unwrap_or(0)
-                        ),
-                    ));
-                }
-                previous = Some(number);
-                if let Some((entry, related)) = check_entry(file, raw_entry, &mut problems) {
-                    related_refs.push((entries.len(), related));
-                    entries.push(entry);
-                }
+        // Files are parsed on every core; results are merged in name order.
+        for (parsed, file_problems) in parallel_map(&files, parse_file) {
+            problems.extend(file_problems);
+            for (entry, related) in parsed {
+                related_refs.push((entries.len(), related));
+                entries.push(entry);
             }
         }
 
@@ -252,6 +242,68 @@ impl Knowledge {
             Err(LoadError::Invalid(problems))
         }
     }
+}
+
+/// Parses one knowledge file and checks each entry's own fields.
+fn parse_file(file: &SourceFile) -> (Vec<(Entry, Vec<RelatedRef>)>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let raw: RawFile = match toml::from_str(&file.text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let at = e.span().map_or(0, |s| s.start);
+            problems.push(file.problem(at, e.message().trim().to_owned()));
+            return (Vec::new(), problems);
+        }
+    };
+    let mut parsed = Vec::new();
+    let mut previous: Option<i64> = None;
+    for raw_entry in raw.error {
+        let number = *raw_entry.code.get_ref();
+        if let Some(p) = previous.filter(|&p| p >= number) {
+            problems.push(file.problem(
+                raw_entry.code.span().start,
+                format!("entries must be sorted by code: {number} comes after {p}"),
+            ));
+        }
+        previous = Some(number);
+        parsed.extend(check_entry(file, raw_entry, &mut problems));
+    }
+    (parsed, problems)
+}
+
+/// `items.iter().map(f)` on every core, results in input order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut indexed: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break done };
+                        done.push((i, f(item)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    indexed.sort_unstable_by_key(|(i, _)| *i);
+    indexed.into_iter().map(|(_, r)| r).collect()
 }
 
 fn file_problem(files: &[SourceFile], path: &Arc<PathBuf>, at: usize, message: String) -> Problem {
@@ -720,12 +772,13 @@ source = "learn"
 
     #[test]
     fn line_col_counts_characters() {
-        let f = SourceFile {
-            path: Arc::new(PathBuf::from("x")),
-            text: "ab\né€x".into(),
-        };
+        let f = SourceFile::new(PathBuf::from("x"), "ab\né€x\n".into());
         assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(2), (1, 3));
         assert_eq!(f.line_col(3), (2, 1));
         assert_eq!(f.line_col(8), (2, 3));
+        assert_eq!(f.line_col(4), (2, 1), "inside a character: its start");
+        assert_eq!(f.line_col(10), (3, 1));
+        assert_eq!(f.line_col(99), (3, 1));
     }
 }

@@ -13,7 +13,7 @@ mod search;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use family::{family_of, Family};
 pub use load::{LoadError, Problem};
@@ -79,7 +79,8 @@ pub struct Knowledge {
     entries: Vec<Entry>,
     by_code: HashMap<AadstsCode, usize>,
     by_name: HashMap<String, usize>,
-    index: search::Index,
+    /// Built on the first search (lookups by code or name never need it).
+    index: OnceLock<search::Index>,
     fingerprint: u32,
     version: String,
 }
@@ -98,12 +99,11 @@ impl Knowledge {
             .enumerate()
             .filter_map(|(i, e)| Some((e.name.as_ref()?.to_ascii_lowercase(), i)))
             .collect();
-        let index = search::Index::build(&entries);
         Self {
             entries,
             by_code,
             by_name,
-            index,
+            index: OnceLock::new(),
             fingerprint,
             version: format!("{fingerprint:08x}"),
         }
@@ -149,6 +149,17 @@ impl Knowledge {
     /// Finds entries for what a person typed: a code or code prefix, an
     /// enum name, or words. Best first, at most `limit`.
     pub fn search(&self, query: &str, limit: usize) -> Vec<Hit<'_>> {
-        self.index.search(&self.entries, query, limit)
+        self.search_index().search(&self.entries, query, limit)
+    }
+
+    /// Builds the search index now rather than on the first search (the bot
+    /// does this at start-up so the first autocomplete is fast).
+    pub fn prepare_search(&self) {
+        self.search_index();
+    }
+
+    fn search_index(&self) -> &search::Index {
+        self.index
+            .get_or_init(|| search::Index::build(&self.entries))
     }
 }

@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::Entry;
 use crate::code::AadstsCode;
 
@@ -25,7 +27,7 @@ pub struct Hit<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct Index {
     /// term -> (entry position, field weight), one pair per entry.
-    postings: HashMap<String, Vec<(usize, f32)>>,
+    postings: FxHashMap<String, Vec<(usize, f32)>>,
     /// Every term, sorted, for prefix matches.
     terms: Vec<String>,
     /// Lower-cased titles, for the phrase bonus.
@@ -42,13 +44,72 @@ const MEANING_WEIGHT: f32 = 1.0;
 const CAUSE_WEIGHT: f32 = 0.6;
 const FIX_WEIGHT: f32 = 0.4;
 
-/// Words too common in questions to say anything.
-const STOPWORDS: &[&str] = &[
-    "a", "an", "the", "is", "are", "was", "be", "been", "to", "of", "for", "in", "on", "and", "or",
-    "my", "i", "it", "its", "with", "by", "this", "that", "error", "aadsts", "when", "get", "got",
-    "getting", "how", "what", "why", "from", "at", "me", "we", "our", "you", "your", "do", "does",
-    "after", "while", "trying", "try", "says", "message",
-];
+/// Words too common in questions to say anything. (A `match` on strings
+/// compiles to a switch on length and a few compares.)
+fn is_stopword(word: &str) -> bool {
+    matches!(
+        word,
+        "a" | "aadsts"
+            | "after"
+            | "an"
+            | "and"
+            | "any"
+            | "are"
+            | "aren"
+            | "at"
+            | "be"
+            | "been"
+            | "by"
+            | "can"
+            | "couldn"
+            | "do"
+            | "does"
+            | "doesn"
+            | "don"
+            | "error"
+            | "for"
+            | "from"
+            | "get"
+            | "getting"
+            | "got"
+            | "how"
+            | "i"
+            | "in"
+            | "is"
+            | "isn"
+            | "it"
+            | "its"
+            | "me"
+            | "message"
+            | "my"
+            | "no"
+            | "not"
+            | "of"
+            | "on"
+            | "or"
+            | "our"
+            | "s"
+            | "says"
+            | "t"
+            | "that"
+            | "the"
+            | "this"
+            | "to"
+            | "try"
+            | "trying"
+            | "was"
+            | "wasn"
+            | "we"
+            | "what"
+            | "when"
+            | "while"
+            | "why"
+            | "with"
+            | "won"
+            | "you"
+            | "your"
+    )
+}
 
 /// Query words that should also find these entry words.
 const SYNONYMS: &[(&str, &[&str])] = &[
@@ -89,19 +150,34 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("blocked", &["block"]),
 ];
 
-/// Lower-cases, drops punctuation, splits CamelCase names and stems.
-pub(crate) fn terms(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
+/// Lower-cases, drops punctuation and stop words, and stems; calls `f` with
+/// each term. One buffer serves every word, so indexing allocates only for
+/// terms it keeps.
+pub(crate) fn for_each_term(text: &str, mut f: impl FnMut(&str)) {
+    let mut buf = String::new();
     for word in text.split(|c: char| !c.is_alphanumeric()) {
         if word.is_empty() {
             continue;
         }
-        let lower = word.to_lowercase();
-        if STOPWORDS.contains(&lower.as_str()) {
+        buf.clear();
+        if word.is_ascii() {
+            buf.push_str(word);
+            buf.make_ascii_lowercase();
+        } else {
+            buf.extend(word.chars().flat_map(char::to_lowercase));
+        }
+        if is_stopword(&buf) {
             continue;
         }
-        out.push(stem(&lower));
+        stem_in_place(&mut buf);
+        f(&buf);
     }
+}
+
+/// The terms of `text` (see [`for_each_term`]).
+pub(crate) fn terms(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_term(text, |t| out.push(t.to_owned()));
     out
 }
 
@@ -123,6 +199,11 @@ fn camel_words(name: &str) -> String {
 /// become `expir`; `policies` and `policy` become `polic`.
 pub(crate) fn stem(word: &str) -> String {
     let mut w = word.to_owned();
+    stem_in_place(&mut w);
+    w
+}
+
+fn stem_in_place(w: &mut String) {
     if w.len() > 4 && w.ends_with("ies") {
         w.truncate(w.len() - 3);
         w.push('y');
@@ -135,24 +216,30 @@ pub(crate) fn stem(word: &str) -> String {
             }
         }
     }
-    w
 }
 
 impl Index {
     pub(crate) fn build(entries: &[Entry]) -> Self {
-        let mut postings: HashMap<String, Vec<(usize, f32)>> = HashMap::new();
+        let mut postings: FxHashMap<String, Vec<(usize, f32)>> = FxHashMap::default();
         for (i, e) in entries.iter().enumerate() {
             // A term counts once per field, and fields add up: an entry whose
             // title, meaning and causes all talk about "tenant" is more about
             // tenants than one that mentions it once.
-            let mut weights: HashMap<String, f32> = HashMap::new();
+            // term -> (weight so far, last field that counted it)
+            let mut weights: FxHashMap<String, (f32, u8)> = FxHashMap::default();
+            let mut field = 0u8;
             let mut add = |text: &str, weight: f32| {
-                let mut seen: Vec<String> = terms(text);
-                seen.sort_unstable();
-                seen.dedup();
-                for t in seen {
-                    *weights.entry(t).or_insert(0.0) += weight;
-                }
+                field += 1;
+                for_each_term(text, |t| match weights.get_mut(t) {
+                    Some((w, last)) if *last != field => {
+                        *w += weight;
+                        *last = field;
+                    }
+                    Some(_) => {}
+                    None => {
+                        weights.insert(t.to_owned(), (weight, field));
+                    }
+                });
             };
             if let Some(name) = &e.name {
                 add(&camel_words(name), NAME_WEIGHT);
@@ -169,7 +256,7 @@ impl Index {
                 .map(|f| f.split_once(": ").map_or(f.as_str(), |(_, rest)| rest))
                 .collect();
             add(&fixes.join(" "), FIX_WEIGHT);
-            for (t, w) in weights {
+            for (t, (w, _)) in weights {
                 postings.entry(t).or_default().push((i, w));
             }
         }
@@ -447,6 +534,11 @@ mod tests {
             assert_eq!(stem(a), stem(b), "{a} {b}");
         }
         assert_eq!(stem("access"), "access");
+    }
+
+    #[test]
+    fn stopwords_are_dropped() {
+        assert_eq!(terms("The error is NOT in my app"), ["app"]);
     }
 
     #[test]

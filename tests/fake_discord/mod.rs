@@ -1124,6 +1124,8 @@ pub struct Recorded {
     pub status: u16,
     /// The JSON the fake answered (e.g. the created message), if any.
     pub response: Option<Value>,
+    /// When the request arrived (latency benchmarks measure up to here).
+    pub received_at: std::time::Instant,
 }
 
 /// A file part of a multipart request.
@@ -1971,6 +1973,7 @@ fn recorded_from(method: Method, uri: &Uri, headers: &HeaderMap, body: Bytes) ->
         files,
         status: 0,
         response: None,
+        received_at: std::time::Instant::now(),
     }
 }
 

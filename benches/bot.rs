@@ -1,0 +1,179 @@
+//! The release binary against the fake Discord at 200 messages/s, 10% of
+//! them with codes: time from MESSAGE_CREATE dispatch to our reply's POST
+//! arriving (p50/p99), and the bot's CPU seconds and peak RSS (VmHWM).
+//!
+//! `cargo bench --bench bot` (`-- --seconds 30` for a longer run). Loopback only.
+
+#[path = "../tests/fake_discord/mod.rs"]
+#[allow(dead_code, clippy::all)]
+mod fake_discord;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use fake_discord::*;
+use serde_json::json;
+
+const RATE: u64 = 200;
+const CODED_EVERY: u64 = 10;
+
+const CHAT: &[&str] = &[
+    "did anyone else get logged out of Teams this morning?",
+    "restarting the VPN client fixed it for me, thanks",
+    "the conditional access policy change goes live on Friday, heads up",
+    "can someone review the app registration for the billing API?",
+    "ticket 4411 is waiting on the user to reply",
+    "MSIS7012 again on the ADFS farm, looking into it",
+];
+
+const CODED: &[&str] = &[
+    "Users get this in the browser: AADSTS50076: Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication. Trace ID: 0b3f6e4a-1111-2222-3333-444455556666 Correlation ID: 9a8b7c6d-aaaa-bbbb-cccc-ddddeeeeffff Timestamp: 2024-05-01 10:20:30Z and the daemon gets AADSTS7000215",
+    "after the rotation: {\"error\":\"invalid_client\",\"error_description\":\"AADSTS7000222: The provided client secret keys are expired.\",\"error_codes\":[7000222]} plus AADSTS65001 for the new scope",
+];
+
+fn proc_status(pid: u32, key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// utime + stime of the process, in seconds.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0) // USER_HZ is 100 on Linux
+}
+
+fn percentile(sorted: &[Duration], q: f64) -> Duration {
+    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 1)]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let seconds: u64 = args
+        .iter()
+        .position(|a| a == "--seconds")
+        .and_then(|i| args.get(i + 1)?.parse().ok())
+        .unwrap_or(15);
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeDiscord::start().await;
+    let mut bot = tokio::process::Command::new(env!("CARGO_BIN_EXE_aadsts-bot"))
+        .arg("run")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DISCORD_TOKEN", "bench-token")
+        .env("DISCORD_API_URL", fake.api_url())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/s.db", dir.path().display()),
+        )
+        .env(
+            "KNOWLEDGE_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge"),
+        )
+        .env("HOT_RELOAD", "false")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("release binary starts");
+    let pid = bot.id().expect("pid");
+    fake.wait_for(
+        |r| r.method == "PUT" && r.path.ends_with("/commands"),
+        DEFAULT_TIMEOUT,
+    )
+    .await
+    .expect("bot ready");
+    let world = fake.world();
+    for (sub, opt) in [
+        ("channel-add", opt_channel("channel", CHANNEL_HELP)),
+        ("cooldown", opt_integer("minutes", 0)),
+    ] {
+        let i = world.slash_command(
+            &Invoker::admin(CHANNEL_HELP),
+            "aadsts-config",
+            vec![opt_subcommand(sub, vec![opt])],
+        );
+        let id = id_of(&i).to_string();
+        fake.dispatch("INTERACTION_CREATE", i).await;
+        fake.wait_for(|r| r.path.contains(&id), DEFAULT_TIMEOUT)
+            .await
+            .unwrap();
+    }
+
+    let author = Author::member();
+    let run = |count: u64| {
+        let fake = &fake;
+        let author = author.clone();
+        async move {
+            let mut sent = Vec::new();
+            let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / RATE));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            for n in 0..count {
+                tick.tick().await;
+                let coded = n % CODED_EVERY == 0;
+                let text = if coded {
+                    CODED[(n / CODED_EVERY) as usize % CODED.len()]
+                } else {
+                    CHAT[n as usize % CHAT.len()]
+                };
+                let msg = message_create(CHANNEL_HELP, Some(GUILD_ID), &author, text, vec![]);
+                let id = id_of(&msg).to_string();
+                let t0 = Instant::now();
+                fake.dispatch_unchecked("MESSAGE_CREATE", msg).await;
+                if coded {
+                    sent.push((id, t0));
+                }
+            }
+            let mut latencies = Vec::new();
+            for (id, t0) in sent {
+                let r = fake
+                    .wait_for(
+                        |r| {
+                            r.method == "POST"
+                                && r.status == 200
+                                && r.json
+                                    .as_ref()
+                                    .and_then(|j| j.pointer("/message_reference/message_id"))
+                                    == Some(&json!(id))
+                        },
+                        DEFAULT_TIMEOUT,
+                    )
+                    .await
+                    .expect("reply arrives");
+                latencies.push(r.received_at - t0);
+            }
+            latencies
+        }
+    };
+
+    run(RATE * 2).await; // warm-up: caches, connections, allocator
+    let cpu0 = cpu_seconds(pid).unwrap_or(0.0);
+    let wall = Instant::now();
+    let mut latencies = run(RATE * seconds).await;
+    let wall = wall.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(pid).unwrap_or(0.0) - cpu0;
+    let hwm = proc_status(pid, "VmHWM:").unwrap_or(0);
+    let rss = proc_status(pid, "VmRSS:").unwrap_or(0);
+    latencies.sort_unstable();
+    println!(
+        "bot at {RATE} msg/s for {seconds} s ({} messages, {} with codes)",
+        RATE * seconds,
+        latencies.len()
+    );
+    println!(
+        "dispatch -> reply POST: p50 {:.3} ms  p99 {:.3} ms  max {:.3} ms",
+        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+        latencies[latencies.len() - 1].as_secs_f64() * 1e3,
+    );
+    println!(
+        "bot CPU: {cpu:.2} s over {wall:.1} s = {:.2}% of a core; peak RSS (VmHWM) {:.1} MiB, RSS now {:.1} MiB",
+        cpu / wall * 100.0,
+        hwm as f64 / 1024.0,
+        rss as f64 / 1024.0
+    );
+    bot.kill().await.ok();
+}
