@@ -150,6 +150,10 @@ async fn main() {
     };
 
     run(RATE * 2).await; // warm-up: caches, connections, allocator
+                         // The bot's own cost when nothing happens (heartbeats, timers).
+    let idle0 = cpu_seconds(pid).unwrap_or(0.0);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let idle = (cpu_seconds(pid).unwrap_or(0.0) - idle0) / 5.0;
     let cpu0 = cpu_seconds(pid).unwrap_or(0.0);
     let wall = Instant::now();
     let mut latencies = run(RATE * seconds).await;
@@ -169,11 +173,29 @@ async fn main() {
         percentile(&latencies, 0.99).as_secs_f64() * 1e3,
         latencies[latencies.len() - 1].as_secs_f64() * 1e3,
     );
+    println!("bot CPU when idle: {:.2}% of a core", idle * 100.0);
     println!(
         "bot CPU: {cpu:.2} s over {wall:.1} s = {:.2}% of a core; peak RSS (VmHWM) {:.1} MiB, RSS now {:.1} MiB",
         cpu / wall * 100.0,
         hwm as f64 / 1024.0,
         rss as f64 / 1024.0
     );
+    let mut routes: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for r in fake.requests() {
+        let route: String = r
+            .path
+            .split('/')
+            .map(|p| {
+                if p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty() {
+                    "{id}"
+                } else {
+                    p
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        *routes.entry(format!("{} {route}", r.method)).or_default() += 1;
+    }
+    println!("REST calls the bot made: {routes:?}");
     bot.kill().await.ok();
 }
