@@ -10,7 +10,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection};
 
 /// One server's settings.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GuildSettings {
     /// Channels (and forum channels) whose messages and threads get auto-replies.
     pub channels: HashSet<u64>,
@@ -18,6 +18,17 @@ pub struct GuildSettings {
     pub cooldown: Option<Duration>,
     /// Scan text attachments (on unless turned off).
     pub attachments: bool,
+}
+
+impl Default for GuildSettings {
+    /// No channels, the bot's cooldown, attachments scanned.
+    fn default() -> Self {
+        Self {
+            channels: HashSet::new(),
+            cooldown: None,
+            attachments: true,
+        }
+    }
 }
 
 /// Why the settings store failed.
@@ -89,13 +100,7 @@ impl Store {
 
     /// A copy of one server's settings (defaults if it has none).
     pub fn guild(&self, guild_id: u64) -> GuildSettings {
-        self.read()
-            .get(&guild_id)
-            .cloned()
-            .unwrap_or_else(|| GuildSettings {
-                attachments: true,
-                ..GuildSettings::default()
-            })
+        self.read().get(&guild_id).cloned().unwrap_or_default()
     }
 
     /// Whether auto-replies are on in `channel_id` of `guild_id`.
@@ -162,19 +167,12 @@ impl Store {
 
     fn update(&self, guild_id: u64, f: impl FnOnce(&mut GuildSettings)) {
         let mut guilds = self.guilds.write().unwrap_or_else(|p| p.into_inner());
-        f(guilds.entry(guild_id).or_insert_with(|| GuildSettings {
-            attachments: true,
-            ..GuildSettings::default()
-        }));
+        f(guilds.entry(guild_id).or_default());
     }
 }
 
 fn load_all(conn: &Connection) -> Result<HashMap<u64, GuildSettings>, StoreError> {
     let mut guilds: HashMap<u64, GuildSettings> = HashMap::new();
-    let fresh = || GuildSettings {
-        attachments: true,
-        ..GuildSettings::default()
-    };
     let mut stmt =
         conn.prepare("SELECT guild_id, cooldown_secs, attachments FROM guild_settings")?;
     let rows = stmt.query_map([], |r| {
@@ -186,7 +184,7 @@ fn load_all(conn: &Connection) -> Result<HashMap<u64, GuildSettings>, StoreError
     })?;
     for row in rows {
         let (guild, cooldown, attachments) = row?;
-        let g = guilds.entry(guild as u64).or_insert_with(fresh);
+        let g = guilds.entry(guild as u64).or_default();
         g.cooldown = cooldown.map(|s| Duration::from_secs(s.max(0) as u64));
         g.attachments = attachments;
     }
@@ -196,7 +194,7 @@ fn load_all(conn: &Connection) -> Result<HashMap<u64, GuildSettings>, StoreError
         let (guild, channel) = row?;
         guilds
             .entry(guild as u64)
-            .or_insert_with(fresh)
+            .or_default()
             .channels
             .insert(channel as u64);
     }

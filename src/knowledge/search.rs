@@ -313,7 +313,7 @@ impl Index {
         }
         // The raw query: a trailing space means the last word is finished.
         self.score_words(raw.trim_start(), &mut scores);
-        let mut hits: Vec<Hit<'a>> = scores
+        let hits = scores
             .into_iter()
             .filter(|&(_, s)| s > 0.0)
             .map(|(i, score)| Hit {
@@ -321,13 +321,7 @@ impl Index {
                 score,
             })
             .collect();
-        hits.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(a.entry.code.cmp(&b.entry.code))
-        });
-        hits.truncate(limit);
-        hits
+        best_first(hits, limit)
     }
 
     fn score_words(&self, query: &str, scores: &mut HashMap<usize, f32>) {
@@ -403,7 +397,7 @@ fn code_digits(query: &str) -> Option<&str> {
 /// Exact code first, then codes starting with the digits, shortest first.
 fn by_code_prefix<'a>(entries: &'a [Entry], digits: &str, limit: usize) -> Vec<Hit<'a>> {
     let exact = digits.parse().ok().and_then(AadstsCode::new);
-    let mut hits: Vec<Hit<'a>> = entries
+    let hits = entries
         .iter()
         .filter(|e| e.code.number().to_string().starts_with(digits))
         .map(|e| Hit {
@@ -415,6 +409,11 @@ fn by_code_prefix<'a>(entries: &'a [Entry], digits: &str, limit: usize) -> Vec<H
             },
         })
         .collect();
+    best_first(hits, limit)
+}
+
+/// Highest score first (ties: lower code first), at most `limit`.
+fn best_first(mut hits: Vec<Hit<'_>>, limit: usize) -> Vec<Hit<'_>> {
     hits.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
