@@ -99,3 +99,61 @@ impl Engine {
         self.cache.stats()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KB: &str = "[[error]]\ncode = 50076\nname = \"UserStrongAuthClientAuthNRequired\"\ntitle = \"MFA required\"\nseverity = \"medium\"\ncategory = \"mfa\"\nmeaning = \"A second factor is needed.\"\ncauses = [\"A policy asks for MFA.\"]\nfixes = [\"User: complete the MFA prompt.\"]\nsource = \"learn\"\n";
+
+    fn engine() -> Engine {
+        Engine::new(Knowledge::from_sources(&[("500xx.toml", KB)], None).unwrap())
+    }
+
+    #[test]
+    fn repeated_lookup_is_served_from_the_cache() {
+        let e = engine();
+        let text = b"got AADSTS50076 twice: AADSTS50076";
+        let first = e.reply_to_text(text).unwrap();
+        assert_eq!(e.cache_stats().misses, 1);
+        let second = e.reply_to_text(text).unwrap();
+        assert_eq!(first, second);
+        let stats = e.cache_stats();
+        assert_eq!(
+            (stats.hits, stats.misses),
+            (1, 1),
+            "second reply rendered nothing"
+        );
+    }
+
+    #[test]
+    fn no_code_no_reply() {
+        assert!(engine().reply_to_text(b"all good here").is_none());
+    }
+
+    #[test]
+    fn unknown_codes_use_the_pasted_cloud() {
+        let e = engine();
+        let reply = e
+            .reply_to_text(b"https://login.microsoftonline.us/x AADSTS53999")
+            .unwrap();
+        assert_eq!(
+            reply.embeds[0].url.as_deref(),
+            Some("https://login.microsoftonline.us/error?code=53999")
+        );
+    }
+
+    #[test]
+    fn reload_serves_new_knowledge() {
+        let e = engine();
+        let code = AadstsCode::new(50076).unwrap();
+        let host = render::lookup_host(None);
+        assert!(e.explain(code, host).description.contains("MFA required"));
+        let changed = KB.replace("MFA required", "MFA is needed now");
+        e.replace(Knowledge::from_sources(&[("500xx.toml", &changed)], None).unwrap());
+        assert!(e
+            .explain(code, host)
+            .description
+            .contains("MFA is needed now"));
+    }
+}

@@ -636,6 +636,66 @@ async fn slash_command_lookup_search_and_autocomplete() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_results_menu_opens_an_entry_privately() {
+    let h = Harness::start().await;
+    let world = h.fake.world();
+    let inv = Invoker::member(CHANNEL_GENERAL);
+    let search = h
+        .interact(world.slash_command(&inv, "aadsts", vec![opt_string("query", "redirect uri")]))
+        .await;
+    // The results message as Discord would hand it back with the click.
+    let mut results = message_create(
+        CHANNEL_GENERAL,
+        Some(GUILD_ID),
+        &Author::User(world.bot.clone()),
+        "",
+        vec![],
+    );
+    results["components"] = search.json.as_ref().unwrap()["data"]["components"].clone();
+    let click = Click::select("aadsts:open", &["50011"]);
+    let opened = h
+        .interact(world.component_click(&inv, &results, &click))
+        .await;
+    let j = opened.json.as_ref().unwrap();
+    assert_eq!(j["type"], 4);
+    assert_eq!(j["data"]["flags"], 64);
+    assert_eq!(titles(&opened), ["AADSTS50011 · InvalidReplyTo"]);
+    h.assert_no_pings();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_guild_gets_the_commands_instantly() {
+    let guild = GUILD_ID.to_string();
+    let h = Harness::start_with(&[("DEV_GUILD_ID", &guild)]).await;
+    let put = h
+        .fake
+        .wait_for(
+            |r| r.method == "PUT" && r.path.ends_with("/commands"),
+            DEFAULT_TIMEOUT,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        put.api_path().unwrap(),
+        format!("/applications/{APPLICATION_ID}/guilds/{GUILD_ID}/commands")
+    );
+    let names: Vec<String> = h
+        .fake
+        .registered_commands(Some(GUILD_ID))
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        names.contains(&"aadsts".to_owned()) && names.contains(&"aadsts-config".to_owned()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"Explain error codes".to_owned()),
+        "{names:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn config_is_for_server_managers_only() {
     let h = Harness::start().await;
     let world = h.fake.world();
