@@ -62,9 +62,13 @@ impl Harness {
     }
 
     async fn start_with(extra: &[(&str, &str)]) -> Self {
+        Self::start_in(World::default(), extra).await
+    }
+
+    async fn start_in(world: World, extra: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("settings.db");
-        let fake = FakeDiscord::start().await;
+        let fake = FakeDiscord::start_with(world).await;
         let bot = spawn_bot(&fake, &db, extra).await;
         Self {
             fake,
@@ -661,6 +665,43 @@ async fn search_results_menu_opens_an_entry_privately() {
     assert_eq!(j["data"]["flags"], 64);
     assert_eq!(titles(&opened), ["AADSTS50011 · InvalidReplyTo"]);
     h.assert_no_pings();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_message_content_intent_commands_still_work() {
+    let world = World {
+        message_content_allowed: false,
+        ..World::default()
+    };
+    let h = Harness::start_in(world, &[]).await;
+    let identifies: Vec<u64> = h
+        .fake
+        .gateway_frames()
+        .iter()
+        .filter(|f| f.op == 2)
+        .map(|f| f.payload["d"]["intents"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        identifies.len(),
+        2,
+        "asked once with, once without: {identifies:?}"
+    );
+    assert_ne!(identifies[0] & (1 << 15), 0);
+    assert_eq!(identifies[1] & (1 << 15), 0);
+
+    h.enable(CHANNEL_HELP).await;
+    let inv = Invoker::member(CHANNEL_GENERAL);
+    let lookup = h
+        .interact(
+            h.fake
+                .world()
+                .slash_command(&inv, "aadsts", vec![opt_string("query", "50058")]),
+        )
+        .await;
+    assert_eq!(
+        titles(&lookup),
+        ["AADSTS50058 · UserInformationNotProvided"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -126,16 +126,6 @@ pub async fn run_until(
     let engine = Arc::new(Engine::new(knowledge));
     let rest = rest::Rest::new(&config.discord_api_url, &token)?;
 
-    let mut http = serenity::HttpBuilder::new(&token);
-    if config.discord_api_url != DEFAULT_API_URL {
-        // serenity ignores a proxy while its rate limiter is on (see
-        // shared notes); our own send path handles 429s instead.
-        http = http
-            .proxy(&config.discord_api_url)
-            .ratelimiter_disabled(true);
-    }
-    let http = http.build();
-
     if config.hot_reload {
         aadsts_bot::reload::watch(
             config.knowledge_dir.clone(),
@@ -161,9 +151,72 @@ pub async fn run_until(
         metrics::serve(addr, Arc::clone(&data)).await?;
     }
 
-    let dev_guild = config.dev_guild_id;
-    let setup_data = Arc::clone(&data);
-    let framework = poise::Framework::builder()
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        let _ = stop_tx.send(true);
+    });
+
+    let mut intents = serenity::GatewayIntents::GUILDS
+        | serenity::GatewayIntents::GUILD_MESSAGES
+        | serenity::GatewayIntents::MESSAGE_CONTENT;
+    loop {
+        let mut client = serenity::ClientBuilder::new_with_http(http(&config, &token), intents)
+            .framework(framework(&data, config.dev_guild_id))
+            .await
+            .context("building the Discord client")?;
+        let shards = client.shard_manager.clone();
+        let mut stop = stop_rx.clone();
+        let stopper = tokio::spawn(async move {
+            if stop.wait_for(|stopped| *stopped).await.is_ok() {
+                shards.shutdown_all().await;
+            }
+        });
+        let result = client.start().await;
+        stopper.abort();
+        match result {
+            Err(serenity::Error::Gateway(serenity::GatewayError::DisallowedGatewayIntents))
+                if intents.contains(serenity::GatewayIntents::MESSAGE_CONTENT) =>
+            {
+                // Without the privileged intent the bot can still serve
+                // commands and the context menu; only auto-replies need it.
+                tracing::warn!(
+                    "Discord refused the Message Content intent: turn it on under Bot > Privileged Gateway Intents in the developer portal. Running without auto-replies until then."
+                );
+                intents.remove(serenity::GatewayIntents::MESSAGE_CONTENT);
+            }
+            other => {
+                other.context("Discord connection")?;
+                break;
+            }
+        }
+    }
+    tracing::info!(
+        replies_sent = data.counters.replies_sent.load(Ordering::Relaxed),
+        "stopped"
+    );
+    Ok(())
+}
+
+/// serenity's HTTP client, pointed at `DISCORD_API_URL`.
+fn http(config: &Config, token: &str) -> serenity::Http {
+    let mut http = serenity::HttpBuilder::new(token);
+    if config.discord_api_url != DEFAULT_API_URL {
+        // serenity ignores a proxy while its rate limiter is on (see
+        // shared notes); our own send path handles 429s instead.
+        http = http
+            .proxy(&config.discord_api_url)
+            .ratelimiter_disabled(true);
+    }
+    http.build()
+}
+
+/// The poise framework: our commands, error handler and event handler;
+/// on READY it registers the commands (in `dev_guild` only, when set).
+fn framework(data: &Arc<Data>, dev_guild: Option<u64>) -> poise::Framework<SharedData, Error> {
+    let setup_data = Arc::clone(data);
+    poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands::all(),
             allowed_mentions: Some(embed::no_mentions()),
@@ -195,28 +248,7 @@ pub async fn run_until(
                 Ok(SharedData(setup_data))
             })
         })
-        .build();
-
-    let intents = serenity::GatewayIntents::GUILDS
-        | serenity::GatewayIntents::GUILD_MESSAGES
-        | serenity::GatewayIntents::MESSAGE_CONTENT;
-    let mut client = serenity::ClientBuilder::new_with_http(http, intents)
-        .framework(framework)
-        .await
-        .context("building the Discord client")?;
-
-    let shards = client.shard_manager.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        tracing::info!("shutting down");
-        shards.shutdown_all().await;
-    });
-    client.start().await.context("Discord connection")?;
-    tracing::info!(
-        replies_sent = data.counters.replies_sent.load(Ordering::Relaxed),
-        "stopped"
-    );
-    Ok(())
+        .build()
 }
 
 /// poise owns its user data; ours lives in an `Arc` shared with the

@@ -56,6 +56,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::{AbortHandle, JoinHandle};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response as WsResponse};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 // ---------------------------------------------------------------------------------------------
@@ -347,6 +349,10 @@ pub struct World {
     pub application_name: String,
     pub owner: FakeUser,
     pub guilds: Vec<FakeGuild>,
+    /// Whether the application has the Message Content intent turned on in
+    /// the developer portal. When not, an IDENTIFY asking for it is closed
+    /// with 4014 (disallowed intents), as Discord does.
+    pub message_content_allowed: bool,
 }
 
 impl Default for World {
@@ -408,6 +414,7 @@ impl Default for World {
             application_name: "aadsts-bot".into(),
             owner,
             guilds: vec![main, other],
+            message_content_allowed: true,
         }
     }
 }
@@ -1815,10 +1822,19 @@ fn start_session(
     tx: &mpsc::UnboundedSender<WsMessage>,
     identify: &Value,
 ) {
+    let intents = identify["intents"].as_u64().unwrap_or(0);
+    if !shared.world.message_content_allowed && intents & MESSAGE_CONTENT_INTENT != 0 {
+        let close = CloseFrame {
+            code: CloseCode::from(4014),
+            reason: "Disallowed intent(s).".into(),
+        };
+        let _ = tx.send(WsMessage::Close(Some(close)));
+        return;
+    }
     let mut gateway = lock(&shared.gateway);
     gateway.sessions_started += 1;
     gateway.seq = 0;
-    gateway.intents = identify["intents"].as_u64().unwrap_or(0);
+    gateway.intents = intents;
     let session_id = format!("fake-session-{}", gateway.sessions_started);
     let shard = identify.get("shard").cloned().unwrap_or(json!([0, 1]));
     let world = &shared.world;
