@@ -858,3 +858,19 @@ async fn health_and_metrics_endpoint() {
         .unwrap();
     assert!(metrics.contains("aadsts_replies_sent_total 1"), "{metrics}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stops_cleanly_on_sigterm() {
+    let mut h = Harness::start().await;
+    let pid = h.bot.id().expect("running").to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = tokio::time::timeout(DEFAULT_TIMEOUT, h.bot.wait())
+        .await
+        .expect("bot exits after SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+}
