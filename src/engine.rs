@@ -127,6 +127,28 @@ mod tests {
     }
 
     #[test]
+    fn thousands_of_codes_get_a_bounded_reply() {
+        let text: String = (1..=3000)
+            .map(|n| format!("AADSTS{} ", 100_000 + n))
+            .collect();
+        let reply = engine().reply_to_text(text.as_bytes()).unwrap();
+        assert_eq!(reply.embeds.len(), render::MAX_CODE_EMBEDS);
+        let content = reply.content.unwrap();
+        assert!(content.chars().count() <= render::limits::CONTENT);
+        assert!(content.starts_with("Also found: AADSTS100006,"));
+        assert!(content.ends_with('…'));
+        assert!(reply.embeds.iter().map(EmbedSpec::len).sum::<usize>() <= render::limits::TOTAL);
+    }
+
+    #[test]
+    fn odd_unicode_and_huge_text_do_not_panic() {
+        let mut text = "é👍\u{200b}\u{202e}AADSTS50076\u{0301}".repeat(10_000);
+        text.push_str(&"x".repeat(1 << 20));
+        let reply = engine().reply_to_text(text.as_bytes()).unwrap();
+        assert_eq!(reply.embeds.len(), 1);
+    }
+
+    #[test]
     fn no_code_no_reply() {
         assert!(engine().reply_to_text(b"all good here").is_none());
     }

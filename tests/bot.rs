@@ -874,3 +874,50 @@ async fn stops_cleanly_on_sigterm() {
         .unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edited_knowledge_is_served_without_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in std::fs::read_dir(knowledge_dir()).unwrap() {
+        let path = file.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let kdir = dir.path().to_str().unwrap().to_owned();
+    let h = Harness::start_with(&[("KNOWLEDGE_DIR", &kdir), ("HOT_RELOAD", "true")]).await;
+    let file = dir.path().join("500xx.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let old = "title = \"MFA is required for this resource, but the request didn't include it\"";
+    assert!(
+        text.contains(old),
+        "fixture title changed; update this test"
+    );
+    std::fs::write(
+        &file,
+        text.replace(old, "title = \"MFA needed (edited while running)\""),
+    )
+    .unwrap();
+
+    let inv = Invoker::member(CHANNEL_GENERAL);
+    let deadline = tokio::time::Instant::now() + DEFAULT_TIMEOUT;
+    loop {
+        let r = h
+            .interact(h.fake.world().slash_command(
+                &inv,
+                "aadsts",
+                vec![opt_string("query", "50076")],
+            ))
+            .await;
+        let description = r.embeds()[0]["description"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if description.starts_with("**MFA needed (edited while running)**") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still serving the old entry: {description}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
