@@ -2,7 +2,8 @@
 //! them with codes: time from MESSAGE_CREATE dispatch to our reply's POST
 //! arriving (p50/p99), and the bot's CPU seconds and peak RSS (VmHWM).
 //!
-//! `cargo bench --bench bot` (`-- --seconds 30` for a longer run). Loopback only.
+//! `cargo bench --bench bot` (`-- --seconds 30` for a longer run,
+//! `-- --coded-every 100` for 1% coded messages). Loopback only.
 
 #[path = "../tests/fake_discord/mod.rs"]
 #[allow(dead_code, clippy::all)]
@@ -15,7 +16,6 @@ use fake_discord::*;
 use serde_json::json;
 
 const RATE: u64 = 200;
-const CODED_EVERY: u64 = 10;
 
 const CHAT: &[&str] = &[
     "did anyone else get logged out of Teams this morning?",
@@ -58,6 +58,12 @@ async fn main() {
         .position(|a| a == "--seconds")
         .and_then(|i| args.get(i + 1)?.parse().ok())
         .unwrap_or(15);
+    // One message in `coded_every` holds codes (10%, as the issue asks).
+    let coded_every: u64 = args
+        .iter()
+        .position(|a| a == "--coded-every")
+        .and_then(|i| args.get(i + 1)?.parse().ok())
+        .unwrap_or(10);
     let dir = tempfile::tempdir().unwrap();
     let fake = FakeDiscord::start().await;
     let mut bot = tokio::process::Command::new(env!("CARGO_BIN_EXE_aadsts-bot"))
@@ -113,9 +119,9 @@ async fn main() {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
             for n in 0..count {
                 tick.tick().await;
-                let coded = n % CODED_EVERY == 0;
+                let coded = n % coded_every == 0;
                 let text = if coded {
-                    CODED[(n / CODED_EVERY) as usize % CODED.len()]
+                    CODED[(n / coded_every) as usize % CODED.len()]
                 } else {
                     CHAT[n as usize % CHAT.len()]
                 };
