@@ -13,6 +13,7 @@ use serenity::{
 
 use aadsts_bot::cache::ReplyRecord;
 use aadsts_bot::detect::{self, Detection};
+use aadsts_bot::store::GuildSettings;
 use aadsts_bot::{render, text, AadstsCode};
 
 use super::embed::{self, DISMISS_PREFIX, OPEN_ID};
@@ -57,11 +58,13 @@ pub async fn handle(
     }
 }
 
-/// Where a message was posted, as far as auto-replies care.
+/// Where a message was posted, as far as auto-replies care, with the
+/// server's settings read once for the whole message.
 struct Place {
     guild_id: u64,
     channel_id: u64,
     in_thread: bool,
+    settings: GuildSettings,
 }
 
 /// The place, if auto-replies are on there (the channel itself, or the
@@ -83,6 +86,7 @@ async fn enabled_place(
             guild_id,
             channel_id,
             in_thread: false,
+            settings,
         });
     }
     let parent = match data.thread_parents.get(&channel_id).map(|p| *p) {
@@ -99,6 +103,7 @@ async fn enabled_place(
             guild_id,
             channel_id,
             in_thread: true,
+            settings,
         })
 }
 
@@ -120,15 +125,16 @@ fn is_person(data: &Data, author: &serenity::User, webhook: Option<serenity::Web
     !author.bot && webhook.is_none() && Some(author.id.get()) != data.bot_id.get().copied()
 }
 
-/// The message text plus the text of its readable attachments.
+/// The message text plus the text of its readable attachments (when the
+/// server scans attachments).
 async fn gather_text(
     data: &Data,
-    guild_id: u64,
+    place: &Place,
     content: &str,
     attachments: &[serenity::Attachment],
 ) -> Vec<u8> {
     let mut text = content.as_bytes().to_vec();
-    if attachments.is_empty() || !data.store.guild(guild_id).attachments {
+    if attachments.is_empty() || !place.settings.attachments {
         return text;
     }
     for a in attachments {
@@ -167,7 +173,7 @@ async fn on_message(
     data.counters
         .messages_scanned
         .fetch_add(1, Ordering::Relaxed);
-    let bytes = gather_text(data, place.guild_id, &msg.content, &msg.attachments).await;
+    let bytes = gather_text(data, &place, &msg.content, &msg.attachments).await;
     let detection = detect::detect(&bytes);
     if detection.codes.is_empty() {
         return Ok(());
@@ -197,9 +203,9 @@ async fn send_reply(
     let _settled = lock.lock().await;
     let now = Instant::now();
     let window = if place.in_thread {
-        THREAD_MEMORY.max(cooldown(data, place.guild_id))
+        THREAD_MEMORY.max(cooldown(data, place))
     } else {
-        cooldown(data, place.guild_id)
+        cooldown(data, place)
     };
     let mut fresh = Vec::new();
     let mut pointers = Vec::new();
@@ -273,11 +279,8 @@ fn channel_lock(data: &Data, channel_id: u64) -> Arc<tokio::sync::Mutex<()>> {
     Arc::clone(&data.channel_locks.entry(channel_id).or_default())
 }
 
-fn cooldown(data: &Data, guild_id: u64) -> Duration {
-    data.store
-        .guild(guild_id)
-        .cooldown
-        .unwrap_or(data.config.cooldown)
+fn cooldown(data: &Data, place: &Place) -> Duration {
+    place.settings.cooldown.unwrap_or(data.config.cooldown)
 }
 
 fn join_lines(mut lines: Vec<String>, extra: Option<&str>) -> Option<String> {
@@ -303,7 +306,7 @@ async fn on_edit(
         return Ok(());
     };
     let attachments = event.attachments.as_deref().unwrap_or_default();
-    let bytes = gather_text(data, place.guild_id, content, attachments).await;
+    let bytes = gather_text(data, &place, content, attachments).await;
     let detection = detect::detect(&bytes);
     let codes: Vec<AadstsCode> = detection.codes.iter().map(|f| f.code).collect();
     let lock = channel_lock(data, place.channel_id);
