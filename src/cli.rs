@@ -282,16 +282,19 @@ fn scan(dir: &Path, config: &Config, file: &Path, format: Format) -> anyhow::Res
             if detection.codes.is_empty() {
                 outln!("No AADSTS code found.");
             } else {
+                // A terminal has room for every code, not just the bot's five.
                 let engine = Engine::new(knowledge);
-                let reply = engine.reply(&detection, detect::has_secret(&input));
+                let host = render::lookup_host(detection.context.host.as_deref());
+                let reply = render::ReplySpec {
+                    content: detect::has_secret(&input).then(|| text::SECRET_WARNING.to_owned()),
+                    embeds: detection
+                        .codes
+                        .iter()
+                        .map(|f| render::EmbedSpec::clone(&engine.explain(f.code, host)))
+                        .chain(render::details(&detection.context))
+                        .collect(),
+                };
                 out!("{}", render::terminal(&reply));
-                if detection.codes.len() > render::MAX_CODE_EMBEDS {
-                    outln!(
-                        "(The bot shows the first {} codes as embeds; all {} are listed above.)",
-                        render::MAX_CODE_EMBEDS,
-                        detection.codes.len()
-                    );
-                }
             }
         }
     }

@@ -157,6 +157,19 @@ fn scan_reads_standard_input_and_explains() {
 }
 
 #[test]
+fn scan_text_explains_every_code_not_just_five() {
+    let text = "AADSTS50076 AADSTS50079 AADSTS50058 AADSTS50126 AADSTS65001 AADSTS700016 AADSTS7000215\nTrace ID: 11111111-2222-3333-4444-555555555555\n";
+    let o = run_with_stdin(&["scan", "-"], text);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    for code in ["AADSTS50076 ·", "AADSTS700016 ·", "AADSTS7000215"] {
+        assert!(out.contains(code), "{code} missing in\n{out}");
+    }
+    assert!(out.contains("Send this to your admin"));
+    assert!(out.contains("Trace ID: 11111111-2222-3333-4444-555555555555"));
+}
+
+#[test]
 fn scan_of_code_free_text_succeeds_quietly() {
     let o = run_with_stdin(
         &["scan", "-", "--format", "json"],
