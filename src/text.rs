@@ -51,7 +51,7 @@ pub fn unknown_description(family: Option<&str>) -> String {
             "\nCodes in this range are usually about **{about}**."
         ));
     }
-    s.push_str("\nMicrosoft's live lookup page for the code is linked in the title.");
+    s.push_str("\nMicrosoft's live lookup page for the code is linked below.");
     s
 }
 
