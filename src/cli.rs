@@ -209,10 +209,7 @@ fn lookup(knowledge: &Knowledge, query: &str, format: Format) -> anyhow::Result<
     match format {
         Format::Json => print_json(&entry_json(code, knowledge.get(code)))?,
         Format::Text => {
-            let embed = match knowledge.get(code) {
-                Some(e) => render::explain(e, knowledge.version()),
-                None => render::unknown(code, render::lookup_host(None), knowledge.version()),
-            };
+            let embed = render::explain_code(knowledge, code, render::lookup_host(None));
             let reply = render::ReplySpec {
                 content: None,
                 embeds: vec![embed],

@@ -49,10 +49,8 @@ impl Engine {
             version: knowledge.fingerprint(),
             host,
         };
-        self.cache.get_or_render(key, || match knowledge.get(code) {
-            Some(entry) => render::explain(entry, knowledge.version()),
-            None => render::unknown(code, host, knowledge.version()),
-        })
+        self.cache
+            .get_or_render(key, || render::explain_code(&knowledge, code, host))
     }
 
     /// The reply for a detection: an embed for each of the first codes, a

@@ -7,7 +7,7 @@
 
 use crate::code::AadstsCode;
 use crate::detect::Context;
-use crate::knowledge::{family_of, Entry, Severity, Source};
+use crate::knowledge::{family_of, Entry, Knowledge, Severity, Source};
 use crate::text;
 
 /// Discord's limits for one embed and one message.
@@ -304,6 +304,15 @@ pub fn explain(entry: &Entry, version: &str) -> EmbedSpec {
         footer: Some(footer),
     }
     .clamp()
+}
+
+/// The embed for `code`: its entry's explanation, or the unknown-code embed
+/// (family and Microsoft's page on `host`) when the knowledge has none.
+pub fn explain_code(knowledge: &Knowledge, code: AadstsCode, host: &str) -> EmbedSpec {
+    match knowledge.get(code) {
+        Some(entry) => explain(entry, knowledge.version()),
+        None => unknown(code, host, knowledge.version()),
+    }
 }
 
 /// The embed for a code without an entry: its family, and Microsoft's page.

@@ -217,14 +217,20 @@ impl Knowledge {
             .map(|(i, e)| (e.code, i))
             .collect();
         for (i, refs) in related_refs {
-            for (code, at, file) in refs {
+            for RelatedRef {
+                code,
+                file,
+                line,
+                col,
+            } in refs
+            {
                 if !known.contains_key(&code) {
-                    problems.push(file_problem(
-                        &files,
-                        &file,
-                        at,
-                        format!("related code {code} has no entry"),
-                    ));
+                    problems.push(Problem {
+                        file: file.to_path_buf(),
+                        line,
+                        col,
+                        message: format!("related code {code} has no entry"),
+                    });
                 }
                 entries[i].related.push(code);
             }
@@ -306,21 +312,14 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
     indexed.into_iter().map(|(_, r)| r).collect()
 }
 
-fn file_problem(files: &[SourceFile], path: &Arc<PathBuf>, at: usize, message: String) -> Problem {
-    files
-        .iter()
-        .find(|f| Arc::ptr_eq(&f.path, path))
-        .map(|f| f.problem(at, message.clone()))
-        .unwrap_or(Problem {
-            file: path.to_path_buf(),
-            line: 1,
-            col: 1,
-            message,
-        })
+/// A related code still to be resolved once every file is read, with where
+/// it was written.
+struct RelatedRef {
+    code: AadstsCode,
+    file: Arc<PathBuf>,
+    line: usize,
+    col: usize,
 }
-
-/// A related code still to be resolved: the code, its offset, its file.
-type RelatedRef = (AadstsCode, usize, Arc<PathBuf>);
 
 /// Checks one entry's own fields. Returns the entry (related codes are
 /// resolved later, once every file is read) or `None` if its code is unusable.
@@ -400,7 +399,15 @@ fn check_entry(
                 r.span().start,
                 "an entry cannot be related to itself".into(),
             ),
-            Some(c) => related.push((c, r.span().start, file.path.clone())),
+            Some(code) => {
+                let (line, col) = file.line_col(r.span().start);
+                related.push(RelatedRef {
+                    code,
+                    file: file.path.clone(),
+                    line,
+                    col,
+                });
+            }
             None => report(
                 r.span().start,
                 format!("related {} is not an AADSTS code", r.get_ref()),
