@@ -416,13 +416,7 @@ fn stats(knowledge: &Knowledge, format: Format) -> anyhow::Result<ExitCode> {
     for e in knowledge.entries() {
         *severity.entry(e.severity.as_str()).or_default() += 1;
         *category.entry(e.category.as_str()).or_default() += 1;
-        *source
-            .entry(if e.source == aadsts_bot::knowledge::Source::Learn {
-                "learn"
-            } else {
-                "community"
-            })
-            .or_default() += 1;
+        *source.entry(e.source.as_str()).or_default() += 1;
     }
     let mut thin: Vec<&Entry> = knowledge.entries().iter().collect();
     thin.sort_by_key(|e| (e.causes.len() + e.fixes.len(), e.code));

@@ -285,9 +285,16 @@ pub fn explain(entry: &Entry, version: &str) -> EmbedSpec {
         });
     }
     let mut footer = format!("{} {version}", text::FOOTER);
-    if entry.source == Source::Community {
-        footer.push_str(" · ");
-        footer.push_str(text::COMMUNITY);
+    match entry.source {
+        Source::Learn => {}
+        Source::Community => {
+            footer.push_str(" · ");
+            footer.push_str(text::COMMUNITY);
+        }
+        Source::Lookup => {
+            footer.push_str(" · ");
+            footer.push_str(text::LOOKUP_ONLY);
+        }
     }
     EmbedSpec {
         title: text::embed_title(entry.code, entry.name.as_deref()),

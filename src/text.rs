@@ -21,6 +21,8 @@ pub const DETAILS: &str = "Send this to your admin";
 pub const FOOTER: &str = "aadsts-bot · knowledge";
 /// Footer addition for entries Microsoft's table does not list.
 pub const COMMUNITY: &str = "not in Microsoft's table; seen in sign-in logs";
+/// Footer note for an entry known only from Microsoft's live lookup page.
+pub const LOOKUP_ONLY: &str = "not in Microsoft's table; described by its live lookup";
 /// Title suffix for a code without an entry.
 pub const UNKNOWN_TITLE: &str = "not in our knowledge base yet";
 /// Shown when an error reaches the user from inside the bot.

@@ -130,6 +130,19 @@ pub enum Source {
     Learn,
     /// Seen in sign-in logs, missing from Microsoft's table.
     Community,
+    /// Known only from Microsoft's live lookup page (`login.microsoftonline.com/error?code=N`).
+    Lookup,
+}
+
+impl Source {
+    /// The name used in knowledge files and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Learn => "learn",
+            Self::Community => "community",
+            Self::Lookup => "lookup",
+        }
+    }
 }
 
 /// A knowledge file: `[[error]]` tables.
