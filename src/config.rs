@@ -30,6 +30,13 @@ pub struct Config {
     pub cooldown: Duration,
     /// Watch the knowledge folder and reload on change.
     pub hot_reload: bool,
+    /// How long a reply may wait for its turn (rate limits, Discord errors)
+    /// before it is given up.
+    pub reply_max_age: Duration,
+    /// On SIGTERM, how long to finish the replies in flight.
+    pub shutdown_timeout: Duration,
+    /// Time limit for downloading one attachment.
+    pub attachment_timeout: Duration,
 }
 
 // The token must never reach a log line, so Debug leaves it out.
@@ -48,6 +55,9 @@ impl std::fmt::Debug for Config {
             .field("metrics_addr", &self.metrics_addr)
             .field("cooldown", &self.cooldown)
             .field("hot_reload", &self.hot_reload)
+            .field("reply_max_age", &self.reply_max_age)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("attachment_timeout", &self.attachment_timeout)
             .finish()
     }
 }
@@ -101,6 +111,9 @@ impl Config {
             metrics_addr: parse(&get, "METRICS_ADDR")?,
             cooldown: Duration::from_secs(cooldown_minutes * 60),
             hot_reload: parse::<Flag>(&get, "HOT_RELOAD")?.is_none_or(|f| f.0),
+            reply_max_age: seconds(&get, "REPLY_MAX_AGE_SECS", 300)?,
+            shutdown_timeout: seconds(&get, "SHUTDOWN_TIMEOUT_SECS", 10)?,
+            attachment_timeout: seconds(&get, "ATTACHMENT_TIMEOUT_SECS", 10)?,
         })
     }
 }
@@ -120,6 +133,22 @@ where
             })
         })
         .transpose()
+}
+
+/// A whole number of seconds, at least 1 and at most a day.
+fn seconds(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: u64,
+) -> Result<Duration, ConfigError> {
+    let secs: u64 = parse(get, var)?.unwrap_or(default);
+    if !(1..=86_400).contains(&secs) {
+        return Err(ConfigError {
+            var,
+            reason: "seconds, from 1 to 86400".into(),
+        });
+    }
+    Ok(Duration::from_secs(secs))
 }
 
 /// `true/false`, `1/0`, `on/off`, `yes/no`.
@@ -158,6 +187,8 @@ mod tests {
         assert_eq!(c.database_url, "sqlite://data/aadsts-bot.db");
         assert_eq!(c.cooldown, Duration::from_secs(600));
         assert!(c.hot_reload);
+        assert_eq!(c.reply_max_age, Duration::from_secs(300));
+        assert_eq!(c.shutdown_timeout, Duration::from_secs(10));
     }
 
     #[test]
@@ -200,6 +231,10 @@ mod tests {
         assert_eq!(
             config(&[("HOT_RELOAD", "maybe")]).unwrap_err().var,
             "HOT_RELOAD"
+        );
+        assert_eq!(
+            config(&[("SHUTDOWN_TIMEOUT_SECS", "0")]).unwrap_err().var,
+            "SHUTDOWN_TIMEOUT_SECS"
         );
     }
 

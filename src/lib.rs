@@ -9,8 +9,11 @@
 //! - [`detect`]: find codes, trace/correlation ids, timestamps and secrets in text.
 //! - [`knowledge`]: load and validate `knowledge/*.toml`; look up and search.
 //! - [`render`]: entries -> [`EmbedSpec`] values within Discord's limits.
+//! - [`attachment`]: which attachments are read and how they become text.
 //! - [`cache`]: rendered embeds and cooldowns (`DashMap`).
 //! - [`engine`]: text in, [`ReplySpec`] out; holds knowledge and cache.
+//! - [`conversation`]: the auto-reply policy (cooldowns, pointers, dedupe,
+//!   edit/delete bookkeeping): events in, what to post/edit/delete out.
 //! - [`reload`]: watch knowledge files and swap in valid edits.
 //! - [`store`]: per-server settings in SQLite.
 //! - [`text`]: every sentence users read.
@@ -18,8 +21,10 @@
 #![warn(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+pub mod attachment;
 pub mod cache;
 pub mod code;
+pub mod conversation;
 pub mod detect;
 pub mod engine;
 pub mod knowledge;
@@ -29,6 +34,7 @@ pub mod store;
 pub mod text;
 
 pub use code::AadstsCode;
+pub use conversation::Conversations;
 pub use engine::Engine;
 pub use knowledge::Knowledge;
 pub use render::{EmbedSpec, ReplySpec};

@@ -140,3 +140,9 @@ pub fn attachments_set(on: bool) -> String {
         "Attachments are no longer scanned.".into()
     }
 }
+
+/// Told to an admin when a setting could not be stored; `why` is the
+/// store's own explanation (e.g. "the database is read-only").
+pub fn setting_not_saved(why: &str) -> String {
+    format!("That setting was not saved: {why}. Ask whoever runs the bot to check its settings database.")
+}

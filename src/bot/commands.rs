@@ -2,17 +2,55 @@
 //! autocomplete) for everyone, `/aadsts-config` for members with Manage
 //! Server, and the message context menu "Explain error codes".
 
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
 use poise::serenity_prelude as serenity;
-use poise::CreateReply;
 use serenity::{
-    AutocompleteChoice, CreateActionRow, CreateSelectMenu, CreateSelectMenuKind,
+    AutocompleteChoice, CreateActionRow, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CreateSelectMenu, CreateSelectMenuKind,
     CreateSelectMenuOption,
 };
 
-use aadsts_bot::{detect, render, text, AadstsCode};
+use aadsts_bot::store::StoreError;
+use aadsts_bot::{detect, render, text, AadstsCode, ReplySpec};
 
 use super::embed::{self, OPEN_ID};
+use super::events;
 use super::{Context, Error, SharedData};
+
+/// Answers the command through the bot's own send path (a 429 or 5xx on
+/// the callback is retried inside Discord's window), mentions off.
+async fn respond(
+    ctx: Context<'_>,
+    received: Instant,
+    message: CreateInteractionResponseMessage,
+) -> Result<(), Error> {
+    let poise::Context::Application(actx) = ctx else {
+        anyhow::bail!("application command without an interaction");
+    };
+    let response =
+        CreateInteractionResponse::Message(message.allowed_mentions(embed::no_mentions()));
+    events::answer(
+        ctx.data(),
+        actx.interaction.id,
+        &actx.interaction.token,
+        response,
+        received,
+    )
+    .await?;
+    actx.has_sent_initial_response.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+/// The message for a core reply.
+fn reply_message(reply: &ReplySpec) -> CreateInteractionResponseMessage {
+    let mut out = CreateInteractionResponseMessage::new().embeds(embed::to_embeds(&reply.embeds));
+    if let Some(content) = &reply.content {
+        out = out.content(content);
+    }
+    out
+}
 
 /// Every command, for registration.
 pub fn all() -> Vec<poise::Command<SharedData, Error>> {
@@ -61,9 +99,17 @@ pub async fn aadsts(
     #[max_length = 200]
     query: String,
 ) -> Result<(), Error> {
+    let received = Instant::now();
     let engine = &ctx.data().engine;
     let knowledge = engine.knowledge();
     let query = query.trim();
+    if detect::has_secret(query.as_bytes()) {
+        // Never echo it, not even to its author in public.
+        let warning = CreateInteractionResponseMessage::new()
+            .content(text::SECRET_WARNING)
+            .ephemeral(true);
+        return respond(ctx, received, warning).await;
+    }
     // A code, an enum name, or a pasted error with codes in it.
     let codes: Vec<AadstsCode> = match query
         .parse::<AadstsCode>()
@@ -78,34 +124,22 @@ pub async fn aadsts(
     };
     if !codes.is_empty() {
         let reply = engine.reply_for_codes(&codes, render::lookup_host(None), None, false);
-        let mut out = CreateReply::default().allowed_mentions(embed::no_mentions());
-        out.embeds = embed::to_embeds(&reply.embeds);
-        if let Some(content) = reply.content {
-            out = out.content(content);
-        }
-        ctx.send(out).await?;
-        return Ok(());
+        return respond(ctx, received, reply_message(&reply)).await;
     }
     let hits = knowledge.search(query, 5);
     if hits.is_empty() {
-        ctx.send(
-            CreateReply::default()
-                .content(text::NO_RESULTS)
-                .ephemeral(true)
-                .allowed_mentions(embed::no_mentions()),
-        )
-        .await?;
-        return Ok(());
+        let none = CreateInteractionResponseMessage::new()
+            .content(text::NO_RESULTS)
+            .ephemeral(true);
+        return respond(ctx, received, none).await;
     }
     let list: Vec<String> = hits
         .iter()
         .map(|h| format!("`{}` {}", h.entry.code, h.entry.title))
         .collect();
+    // The query itself is not repeated: it is user text in a public reply.
     let results = serenity::CreateEmbed::new()
-        .title(render::truncate(
-            &format!("{}: {query}", text::SEARCH_HEADING),
-            render::limits::TITLE,
-        ))
+        .title(text::SEARCH_HEADING)
         .description(list.join("\n"))
         .colour(render::DETAILS_COLOUR);
     let options = hits
@@ -119,14 +153,10 @@ pub async fn aadsts(
         .collect();
     let menu = CreateSelectMenu::new(OPEN_ID, CreateSelectMenuKind::String { options })
         .placeholder(text::OPEN_PLACEHOLDER);
-    ctx.send(
-        CreateReply::default()
-            .embed(results)
-            .components(vec![CreateActionRow::SelectMenu(menu)])
-            .allowed_mentions(embed::no_mentions()),
-    )
-    .await?;
-    Ok(())
+    let message = CreateInteractionResponseMessage::new()
+        .embed(results)
+        .components(vec![CreateActionRow::SelectMenu(menu)]);
+    respond(ctx, received, message).await
 }
 
 /// Checked on the server for every `/aadsts-config` call: Discord's
@@ -143,27 +173,30 @@ async fn is_server_manager(ctx: Context<'_>) -> Result<bool, Error> {
         poise::Context::Prefix(_) => false,
     };
     if !allowed {
-        ctx.send(
-            CreateReply::default()
-                .content(text::CONFIG_REFUSED)
-                .ephemeral(true)
-                .allowed_mentions(embed::no_mentions()),
-        )
-        .await?;
+        say_ephemeral(ctx, text::CONFIG_REFUSED.to_owned()).await?;
         tracing::info!(user_id = ctx.author().id.get(), "refused /aadsts-config");
     }
     Ok(allowed)
 }
 
 async fn say_ephemeral(ctx: Context<'_>, content: String) -> Result<(), Error> {
-    ctx.send(
-        CreateReply::default()
-            .content(content)
-            .ephemeral(true)
-            .allowed_mentions(embed::no_mentions()),
-    )
-    .await?;
-    Ok(())
+    let message = CreateInteractionResponseMessage::new()
+        .content(content)
+        .ephemeral(true);
+    respond(ctx, Instant::now(), message).await
+}
+
+/// A setting that could not be saved: the admin is told why (the store's
+/// errors are written for people and hold no secrets).
+async fn saved<T>(ctx: Context<'_>, result: Result<T, StoreError>) -> Result<Option<T>, Error> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) => {
+            tracing::error!(guild_id = ?ctx.guild_id().map(|g| g.get()), "setting not saved: {e}");
+            say_ephemeral(ctx, text::setting_not_saved(&e.to_string())).await?;
+            Ok(None)
+        }
+    }
 }
 
 fn guild_id(ctx: &Context<'_>) -> Result<u64, Error> {
@@ -199,10 +232,10 @@ pub async fn channel_add(
     #[channel_types("Text", "News", "Forum")]
     channel: serenity::ChannelId,
 ) -> Result<(), Error> {
-    let added = ctx
-        .data()
-        .store
-        .add_channel(guild_id(&ctx)?, channel.get())?;
+    let result = ctx.data().store.add_channel(guild_id(&ctx)?, channel.get());
+    let Some(added) = saved(ctx, result).await? else {
+        return Ok(());
+    };
     say_ephemeral(ctx, text::channel_added(channel.get(), added)).await
 }
 
@@ -219,10 +252,13 @@ pub async fn channel_remove(
     #[channel_types("Text", "News", "Forum")]
     channel: serenity::ChannelId,
 ) -> Result<(), Error> {
-    let removed = ctx
+    let result = ctx
         .data()
         .store
-        .remove_channel(guild_id(&ctx)?, channel.get())?;
+        .remove_channel(guild_id(&ctx)?, channel.get());
+    let Some(removed) = saved(ctx, result).await? else {
+        return Ok(());
+    };
     say_ephemeral(ctx, text::channel_removed(channel.get(), removed)).await
 }
 
@@ -255,10 +291,13 @@ pub async fn cooldown(
     minutes: u32,
 ) -> Result<(), Error> {
     let minutes = u64::from(minutes.min(1440));
-    ctx.data().store.set_cooldown(
+    let result = ctx.data().store.set_cooldown(
         guild_id(&ctx)?,
         std::time::Duration::from_secs(minutes * 60),
-    )?;
+    );
+    if saved(ctx, result).await?.is_none() {
+        return Ok(());
+    }
     say_ephemeral(ctx, text::cooldown_set(minutes)).await
 }
 
@@ -280,13 +319,17 @@ pub async fn attachments(
     #[description = "on or off"] setting: OnOff,
 ) -> Result<(), Error> {
     let on = matches!(setting, OnOff::On);
-    ctx.data().store.set_attachments(guild_id(&ctx)?, on)?;
+    let result = ctx.data().store.set_attachments(guild_id(&ctx)?, on);
+    if saved(ctx, result).await?.is_none() {
+        return Ok(());
+    }
     say_ephemeral(ctx, text::attachments_set(on)).await
 }
 
 /// Explain the AADSTS codes in this message (only you see the answer)
 #[poise::command(context_menu_command = "Explain error codes")]
 pub async fn explain_message(ctx: Context<'_>, message: serenity::Message) -> Result<(), Error> {
+    let received = Instant::now();
     let mut bytes = message.content.into_bytes();
     for e in &message.embeds {
         for part in [&e.title, &e.description].into_iter().flatten() {
@@ -294,19 +337,9 @@ pub async fn explain_message(ctx: Context<'_>, message: serenity::Message) -> Re
             bytes.extend_from_slice(part.as_bytes());
         }
     }
-    let reply = ctx.data().engine.reply_to_text(&bytes);
-    let mut out = CreateReply::default()
-        .ephemeral(true)
-        .allowed_mentions(embed::no_mentions());
-    match reply {
-        Some(reply) => {
-            out.embeds = embed::to_embeds(&reply.embeds);
-            if let Some(content) = reply.content {
-                out = out.content(content);
-            }
-        }
-        None => out = out.content(text::NO_CODES_IN_MESSAGE),
-    }
-    ctx.send(out).await?;
-    Ok(())
+    let answer = match ctx.data().engine.reply_to_text(&bytes) {
+        Some(reply) => reply_message(&reply),
+        None => CreateInteractionResponseMessage::new().content(text::NO_CODES_IN_MESSAGE),
+    };
+    respond(ctx, received, answer.ephemeral(true)).await
 }

@@ -1,31 +1,30 @@
-//! Purpose: gateway events -> engine -> replies. A message in an enabled
-//! channel (or a thread under one) with codes gets one reply; edits update
-//! or delete it; deletes remove it; the dismiss button removes it.
+//! Purpose: gateway events -> the core's auto-reply policy
+//! ([`aadsts_bot::Conversations`]) -> Discord. This file only translates:
+//! who posted where, what text (and attachment text) the message holds,
+//! and sends what the policy says to post, edit or delete.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use poise::serenity_prelude as serenity;
 use serenity::{
     ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseMessage, FullEvent,
 };
 
-use aadsts_bot::cache::ReplyRecord;
-use aadsts_bot::detect::{self, Detection};
+use aadsts_bot::attachment;
+use aadsts_bot::conversation::{Action, Outgoing, Revision, Trigger};
 use aadsts_bot::store::GuildSettings;
 use aadsts_bot::{render, text, AadstsCode};
 
 use super::embed::{self, DISMISS_PREFIX, OPEN_ID};
-use super::{Data, Error, SharedData};
+use super::rest::{Patience, RestError};
+use super::{answer_window, Data, Error, SharedData};
 
-/// Attachments larger than this are not scanned.
-pub const MAX_ATTACHMENT: usize = 1 << 20;
-/// In a thread, a code explained earlier in the same thread gets a pointer
-/// for this long (channels use the cooldown).
-const THREAD_MEMORY: Duration = Duration::from_secs(24 * 60 * 60);
-/// Attachment file endings we read.
-const TEXT_ENDINGS: [&str; 3] = [".txt", ".log", ".json"];
+/// Thread -> parent entries kept before the map is cleared.
+const MAX_THREAD_PARENTS: usize = 10_000;
+/// Channel locks kept before idle ones are dropped.
+const MAX_CHANNEL_LOCKS: usize = 10_000;
 
 /// Routes one gateway event.
 pub async fn handle(
@@ -33,27 +32,38 @@ pub async fn handle(
     event: &FullEvent,
     data: &SharedData,
 ) -> Result<(), Error> {
+    data.health.saw_event();
     match event {
-        FullEvent::Message { new_message } => on_message(ctx, data, new_message).await,
-        FullEvent::MessageUpdate { event, .. } => on_edit(ctx, data, event).await,
+        FullEvent::Ready { .. } | FullEvent::Resume { .. } => data.health.set_connected(true),
+        FullEvent::ShardStageUpdate { event } => data
+            .health
+            .set_connected(event.new == serenity::ConnectionStage::Connected),
+        _ => {}
+    }
+    if data.is_stopping() {
+        // Shutting down: finish what is in flight, take nothing new.
+        return Ok(());
+    }
+    let _busy = data.busy();
+    let received = Instant::now();
+    match event {
+        FullEvent::Message { new_message } => on_message(ctx, data, new_message, received).await,
+        FullEvent::MessageUpdate { event, .. } => on_edit(ctx, data, event, received).await,
         FullEvent::MessageDelete {
-            channel_id,
-            deleted_message_id,
-            ..
-        } => on_delete(data, channel_id.get(), deleted_message_id.get()).await,
+            deleted_message_id, ..
+        } => on_delete(data, deleted_message_id.get()).await,
         FullEvent::MessageDeleteBulk {
-            channel_id,
             multiple_deleted_messages_ids,
             ..
         } => {
             for id in multiple_deleted_messages_ids {
-                on_delete(data, channel_id.get(), id.get()).await?;
+                on_delete(data, id.get()).await?;
             }
             Ok(())
         }
         FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(component),
-        } => on_component(ctx, data, component).await,
+        } => on_component(data, component, received).await,
         _ => Ok(()),
     }
 }
@@ -75,7 +85,8 @@ async fn enabled_place(
     guild: Option<serenity::GuildId>,
     channel: serenity::ChannelId,
 ) -> Option<Place> {
-    let guild_id = guild?.get();
+    let guild = guild?;
+    let guild_id = guild.get();
     let settings = data.store.guild(guild_id);
     if settings.channels.is_empty() {
         return None;
@@ -92,7 +103,11 @@ async fn enabled_place(
     let parent = match data.thread_parents.get(&channel_id).map(|p| *p) {
         Some(parent) => parent,
         None => {
-            let parent = thread_parent(ctx, channel).await;
+            // A failed lookup is not remembered: the next message asks again.
+            let parent = thread_parent(ctx, guild, channel).await?;
+            if data.thread_parents.len() >= MAX_THREAD_PARENTS {
+                data.thread_parents.clear();
+            }
             data.thread_parents.insert(channel_id, parent);
             parent
         }
@@ -107,17 +122,47 @@ async fn enabled_place(
         })
 }
 
-/// The parent channel of a thread (forum posts are threads too).
-async fn thread_parent(ctx: &serenity::Context, channel: serenity::ChannelId) -> Option<u64> {
-    let fetched = channel.to_channel(ctx).await.ok()?;
-    let guild_channel = fetched.guild()?;
+/// The parent channel of a thread (forum posts are threads too), `Some(None)`
+/// for a channel that is not a thread, `None` when it couldn't be found out.
+/// serenity's cache answers first; REST only for what it doesn't hold.
+async fn thread_parent(
+    ctx: &serenity::Context,
+    guild: serenity::GuildId,
+    channel: serenity::ChannelId,
+) -> Option<Option<u64>> {
+    let cached = ctx.cache.guild(guild).and_then(|g| {
+        if let Some(t) = g.threads.iter().find(|t| t.id == channel) {
+            return Some(t.parent_id.map(|p| p.get()));
+        }
+        g.channels.get(&channel).map(|c| thread_parent_of(c))
+    });
+    if let Some(parent) = cached {
+        return Some(parent);
+    }
+    match channel.to_channel(ctx).await {
+        Ok(fetched) => Some(fetched.guild().and_then(|c| thread_parent_of(&c))),
+        Err(e) => {
+            tracing::warn!(
+                channel_id = channel.get(),
+                "thread lookup failed; will retry: {e}"
+            );
+            None
+        }
+    }
+}
+
+fn thread_parent_of(channel: &serenity::GuildChannel) -> Option<u64> {
     let is_thread = matches!(
-        guild_channel.kind,
+        channel.kind,
         serenity::ChannelType::PublicThread
             | serenity::ChannelType::PrivateThread
             | serenity::ChannelType::NewsThread
     );
-    is_thread.then_some(guild_channel.parent_id?.get())
+    if is_thread {
+        channel.parent_id.map(|p| p.get())
+    } else {
+        None
+    }
 }
 
 /// Is the author someone we answer? Not bots, webhooks or ourselves.
@@ -138,31 +183,55 @@ async fn gather_text(
         return text;
     }
     for a in attachments {
-        let name = a.filename.to_ascii_lowercase();
-        if a.size as usize > MAX_ATTACHMENT || !TEXT_ENDINGS.iter().any(|e| name.ends_with(e)) {
+        if !attachment::is_text_candidate(&a.filename, u64::from(a.size)) {
             continue;
         }
-        match data.rest.fetch_attachment(&a.url, MAX_ATTACHMENT).await {
-            Ok(Some(bytes)) if is_text(&bytes) => {
-                text.push(b'\n');
-                text.extend_from_slice(&bytes);
+        match data
+            .rest
+            .fetch_attachment(&a.url, attachment::MAX_TEXT_BYTES)
+            .await
+        {
+            Ok(Some(bytes)) => {
+                if let Some(decoded) = attachment::decode_text(&bytes) {
+                    text.push(b'\n');
+                    text.extend_from_slice(&decoded);
+                }
             }
-            Ok(_) => {}
+            Ok(None) => {
+                tracing::info!(
+                    attachment_id = a.id.get(),
+                    "attachment over the size limit; skipped"
+                )
+            }
             Err(e) => tracing::warn!(attachment_id = a.id.get(), "attachment skipped: {e}"),
         }
     }
     text
 }
 
-/// Text, not binary: valid UTF-8 without NUL bytes.
-fn is_text(bytes: &[u8]) -> bool {
-    !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok()
+fn trigger<'a>(
+    place: &Place,
+    data: &Data,
+    message_id: u64,
+    author_id: u64,
+    text: &'a [u8],
+) -> Trigger<'a> {
+    Trigger {
+        guild_id: place.guild_id,
+        channel_id: place.channel_id,
+        message_id,
+        author_id,
+        in_thread: place.in_thread,
+        cooldown: place.settings.cooldown.unwrap_or(data.config.cooldown),
+        text,
+    }
 }
 
 async fn on_message(
     ctx: &serenity::Context,
-    data: &SharedData,
+    data: &Data,
     msg: &serenity::Message,
+    received: Instant,
 ) -> Result<(), Error> {
     if !is_person(data, &msg.author, msg.webhook_id) {
         return Ok(());
@@ -174,124 +243,140 @@ async fn on_message(
         .messages_scanned
         .fetch_add(1, Ordering::Relaxed);
     let bytes = gather_text(data, &place, &msg.content, &msg.attachments).await;
-    let detection = detect::detect(&bytes);
-    if detection.codes.is_empty() {
-        return Ok(());
-    }
-    send_reply(
-        data,
-        &place,
-        msg.id.get(),
-        msg.author.id.get(),
-        &bytes,
-        &detection,
-    )
-    .await
-}
-
-/// Sends the reply for a message with codes: embeds for codes not explained
-/// recently here, one-line pointers for the others.
-async fn send_reply(
-    data: &Data,
-    place: &Place,
-    message_id: u64,
-    author_id: u64,
-    bytes: &[u8],
-    detection: &Detection,
-) -> Result<(), Error> {
     let lock = channel_lock(data, place.channel_id);
     let _settled = lock.lock().await;
-    let now = Instant::now();
-    let window = if place.in_thread {
-        THREAD_MEMORY.max(cooldown(data, place))
-    } else {
-        cooldown(data, place)
-    };
-    let mut fresh = Vec::new();
-    let mut pointers = Vec::new();
-    for found in &detection.codes {
-        match data
-            .cooldowns
-            .recent(place.channel_id, found.code, window, now)
-        {
-            Some(earlier) => {
-                let link = format!(
-                    "https://discord.com/channels/{}/{}/{}",
-                    place.guild_id, place.channel_id, earlier.reply_id
-                );
-                pointers.push(text::explained_above(found.code, &link));
-            }
-            None => fresh.push(found.code),
-        }
+    let t = trigger(&place, data, msg.id.get(), msg.author.id.get(), &bytes);
+    match data.conversations.message(&t, Instant::now()) {
+        Some(out) => deliver(data, &place, out, nonce_for_message(msg.id.get()), received).await,
+        None => Ok(()),
     }
-    let host = render::lookup_host(detection.context.host.as_deref());
-    let details = if fresh.is_empty() {
-        None
-    } else {
-        render::details(&detection.context)
-    };
-    let reply = data
-        .engine
-        .reply_for_codes(&fresh, host, details, detect::has_secret(bytes));
-    let content = join_lines(pointers, reply.content.as_deref());
+}
+
+/// Discord keeps a nonce unique for a few minutes: a retry of the same
+/// POST, or a second process answering the same message, posts nothing new.
+fn nonce_for_message(message_id: u64) -> String {
+    format!("m{message_id:x}")
+}
+
+/// Posts a planned reply and reports back to the policy. A reply waits its
+/// turn (rate limits, Discord errors) until it is sent, its trigger is
+/// deleted, or it is older than `REPLY_MAX_AGE_SECS`.
+async fn deliver(
+    data: &Data,
+    place: &Place,
+    out: Outgoing,
+    nonce: String,
+    received: Instant,
+) -> Result<(), Error> {
     let mut message = serenity::CreateMessage::new()
-        .embeds(embed::to_embeds(&reply.embeds))
+        .embeds(embed::to_embeds(&out.reply.embeds))
         .allowed_mentions(embed::no_mentions())
         .reference_message(
             serenity::MessageReference::from((
-                serenity::ChannelId::new(place.channel_id),
-                serenity::MessageId::new(message_id),
+                serenity::ChannelId::new(out.channel_id),
+                serenity::MessageId::new(out.trigger_id),
             ))
             .fail_if_not_exists(false),
         )
-        .components(vec![embed::dismiss_row(author_id)]);
-    if let Some(content) = content {
+        .components(vec![embed::dismiss_row(out.author_id)])
+        .nonce(serenity::Nonce::String(nonce))
+        .enforce_nonce(true);
+    if let Some(content) = &out.reply.content {
         message = message.content(content);
     }
-    let reply_id = data.rest.create_message(place.channel_id, &message).await?;
-    data.counters.replies_sent.fetch_add(1, Ordering::Relaxed);
-    for &code in &fresh {
-        data.cooldowns
-            .record(place.channel_id, code, reply_id, window, now);
+    let wanted = || data.conversations.still_wanted(out.trigger_id);
+    let patience = Patience {
+        deadline: received + data.config.reply_max_age,
+        wanted: &wanted,
+    };
+    match data
+        .rest
+        .create_message(out.channel_id, &message, &patience)
+        .await
+    {
+        Ok(reply_id) => {
+            if data.conversations.posted(&out, reply_id, Instant::now()) {
+                data.counters.replies_sent.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(
+                    guild_id = place.guild_id,
+                    channel_id = out.channel_id,
+                    message_id = out.trigger_id,
+                    reply_id,
+                    codes = ?numbers(&out.codes),
+                    "replied"
+                );
+            } else {
+                // The message went while the reply was on its way.
+                delete_reply(data, out.channel_id, reply_id).await?;
+                tracing::info!(
+                    channel_id = out.channel_id,
+                    message_id = out.trigger_id,
+                    reply_id,
+                    "message deleted while replying; reply deleted"
+                );
+            }
+            Ok(())
+        }
+        Err(RestError::Cancelled(_)) => {
+            data.conversations.abandoned(out.trigger_id);
+            tracing::info!(
+                channel_id = out.channel_id,
+                message_id = out.trigger_id,
+                "message deleted before the reply could be sent"
+            );
+            Ok(())
+        }
+        Err(e) => {
+            data.conversations.abandoned(out.trigger_id);
+            data.counters
+                .replies_abandoned
+                .fetch_add(1, Ordering::Relaxed);
+            tracing::error!(
+                guild_id = place.guild_id,
+                channel_id = out.channel_id,
+                message_id = out.trigger_id,
+                codes = ?numbers(&out.codes),
+                "reply abandoned: {e}"
+            );
+            Ok(())
+        }
     }
-    data.replies.insert(
-        message_id,
-        ReplyRecord {
-            channel_id: place.channel_id,
-            reply_id,
-            codes: detection.codes.iter().map(|f| f.code).collect(),
-        },
-    );
-    tracing::info!(
-        guild_id = place.guild_id,
-        channel_id = place.channel_id,
-        message_id,
-        reply_id,
-        codes = ?detection.codes.iter().map(|f| f.code.number()).collect::<Vec<_>>(),
-        "replied"
-    );
-    Ok(())
+}
+
+fn numbers(codes: &[AadstsCode]) -> Vec<u32> {
+    codes.iter().map(|c| c.number()).collect()
 }
 
 /// The channel's lock (see [`Data::channel_locks`]); the map's guard is
 /// dropped before awaiting, only the `Arc` is kept.
 fn channel_lock(data: &Data, channel_id: u64) -> Arc<tokio::sync::Mutex<()>> {
+    if data.channel_locks.len() >= MAX_CHANNEL_LOCKS {
+        // Forget the locks nobody holds or waits for.
+        data.channel_locks.retain(|_, l| Arc::strong_count(l) > 1);
+    }
     Arc::clone(&data.channel_locks.entry(channel_id).or_default())
 }
 
-fn cooldown(data: &Data, place: &Place) -> Duration {
-    place.settings.cooldown.unwrap_or(data.config.cooldown)
+/// Patience for edits and deletes of our own messages.
+fn maintenance(data: &Data) -> Patience<'static> {
+    Patience::until(Instant::now() + data.config.reply_max_age)
 }
 
-fn join_lines(mut lines: Vec<String>, extra: Option<&str>) -> Option<String> {
-    lines.extend(extra.map(str::to_owned));
-    (!lines.is_empty()).then(|| render::truncate(&lines.join("\n"), render::limits::CONTENT))
+async fn delete_reply(data: &Data, channel_id: u64, reply_id: u64) -> Result<(), Error> {
+    data.rest
+        .delete_message(channel_id, reply_id, &maintenance(data))
+        .await?;
+    data.counters
+        .replies_deleted
+        .fetch_add(1, Ordering::Relaxed);
+    Ok(())
 }
 
 async fn on_edit(
     ctx: &serenity::Context,
-    data: &SharedData,
+    data: &Data,
     event: &serenity::MessageUpdateEvent,
+    received: Instant,
 ) -> Result<(), Error> {
     // Only content edits matter (Discord also sends updates for embeds).
     let Some(content) = &event.content else {
@@ -307,89 +392,104 @@ async fn on_edit(
     };
     let attachments = event.attachments.as_deref().unwrap_or_default();
     let bytes = gather_text(data, &place, content, attachments).await;
-    let detection = detect::detect(&bytes);
-    let codes: Vec<AadstsCode> = detection.codes.iter().map(|f| f.code).collect();
     let lock = channel_lock(data, place.channel_id);
-    let settled = lock.lock().await;
-    let previous = data.replies.get(event.id.get());
-    if previous.is_none() && event.author.is_none() {
-        return Ok(());
-    }
-    match previous {
-        None if codes.is_empty() => Ok(()),
-        None => {
-            drop(settled); // send_reply takes the lock itself
-            let author_id = event.author.as_ref().map_or(0, |a| a.id.get());
-            send_reply(data, &place, event.id.get(), author_id, &bytes, &detection).await
+    let _settled = lock.lock().await;
+    let author_id = event.author.as_ref().map_or(0, |a| a.id.get());
+    let t = trigger(&place, data, event.id.get(), author_id, &bytes);
+    match data
+        .conversations
+        .edit(&t, event.author.is_some(), Instant::now())
+    {
+        Action::Nothing => Ok(()),
+        Action::Post(out) => {
+            let nonce = format!(
+                "e{:x}{:x}",
+                event.id.get(),
+                received.elapsed().as_nanos() as u16
+            );
+            deliver(data, &place, out, nonce, received).await
         }
-        Some(old) if codes.is_empty() => {
-            data.rest
-                .delete_message(old.channel_id, old.reply_id)
-                .await?;
-            data.replies.remove(event.id.get());
-            data.cooldowns.forget_reply(old.reply_id);
-            data.counters
-                .replies_deleted
-                .fetch_add(1, Ordering::Relaxed);
+        Action::Edit(rev) => revise(data, rev).await,
+        Action::Delete {
+            channel_id,
+            reply_id,
+        } => {
+            delete_reply(data, channel_id, reply_id).await?;
             tracing::info!(
                 message_id = event.id.get(),
-                reply_id = old.reply_id,
+                reply_id,
                 "codes gone after edit; reply deleted"
             );
             Ok(())
         }
-        Some(old) if old.codes == codes => Ok(()),
-        Some(old) => {
-            let reply = data.engine.reply(&detection, detect::has_secret(&bytes));
-            let edit = serenity::EditMessage::new()
-                .content(reply.content.unwrap_or_default())
-                .embeds(embed::to_embeds(&reply.embeds))
-                .allowed_mentions(embed::no_mentions());
-            data.rest
-                .edit_message(old.channel_id, old.reply_id, &edit)
-                .await?;
-            data.counters.replies_edited.fetch_add(1, Ordering::Relaxed);
-            tracing::info!(
-                message_id = event.id.get(),
-                reply_id = old.reply_id,
-                codes = ?codes.iter().map(|c| c.number()).collect::<Vec<_>>(),
-                "reply updated after edit"
-            );
-            data.replies
-                .insert(event.id.get(), ReplyRecord { codes, ..old });
-            Ok(())
-        }
     }
 }
 
-async fn on_delete(data: &Data, channel_id: u64, message_id: u64) -> Result<(), Error> {
-    let lock = channel_lock(data, channel_id);
-    let _settled = lock.lock().await;
-    if let Some(old) = data.replies.remove(message_id) {
-        data.rest
-            .delete_message(old.channel_id, old.reply_id)
-            .await?;
-        data.cooldowns.forget_reply(old.reply_id);
-        data.counters
-            .replies_deleted
-            .fetch_add(1, Ordering::Relaxed);
+async fn revise(data: &Data, rev: Revision) -> Result<(), Error> {
+    let edit = serenity::EditMessage::new()
+        .content(rev.reply.content.clone().unwrap_or_default())
+        .embeds(embed::to_embeds(&rev.reply.embeds))
+        .allowed_mentions(embed::no_mentions());
+    data.rest
+        .edit_message(rev.channel_id, rev.reply_id, &edit, &maintenance(data))
+        .await?;
+    data.conversations.edited(&rev, Instant::now());
+    data.counters.replies_edited.fetch_add(1, Ordering::Relaxed);
+    tracing::info!(
+        message_id = rev.trigger_id,
+        reply_id = rev.reply_id,
+        codes = ?numbers(&rev.codes),
+        "reply updated after edit"
+    );
+    Ok(())
+}
+
+async fn on_delete(data: &Data, message_id: u64) -> Result<(), Error> {
+    if let Action::Delete {
+        channel_id,
+        reply_id,
+    } = data.conversations.deleted(message_id)
+    {
+        delete_reply(data, channel_id, reply_id).await?;
         tracing::info!(
             channel_id,
             message_id,
-            reply_id = old.reply_id,
+            reply_id,
             "message deleted; reply deleted"
         );
-    } else if data.replies.remove_reply(message_id).is_some() {
-        // Someone deleted our reply: forget it so the next paste is answered in full.
-        data.cooldowns.forget_reply(message_id);
     }
     Ok(())
 }
 
+/// Answers a component or command interaction through our send path, so a
+/// 429 or 5xx on the callback is retried inside Discord's window.
+pub async fn answer(
+    data: &Data,
+    id: serenity::InteractionId,
+    token: &str,
+    response: CreateInteractionResponse,
+    received: Instant,
+) -> Result<(), Error> {
+    let patience = Patience::until(received + answer_window());
+    data.rest
+        .answer_interaction(id.get(), token, &response, &patience)
+        .await?;
+    Ok(())
+}
+
+/// An ephemeral answer (only the clicker sees it), mentions off.
+pub fn private(message: CreateInteractionResponseMessage) -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(
+        message
+            .ephemeral(true)
+            .allowed_mentions(embed::no_mentions()),
+    )
+}
+
 async fn on_component(
-    ctx: &serenity::Context,
     data: &Data,
     c: &ComponentInteraction,
+    received: Instant,
 ) -> Result<(), Error> {
     let id = c.data.custom_id.as_str();
     if let Some(author) = id.strip_prefix(DISMISS_PREFIX) {
@@ -400,23 +500,20 @@ async fn on_component(
             .and_then(|m| m.permissions)
             .is_some_and(|p| p.manage_messages() || p.administrator());
         if !(is_author || is_moderator) {
-            let refusal = CreateInteractionResponseMessage::new()
-                .content(text::DISMISS_REFUSED)
-                .ephemeral(true)
-                .allowed_mentions(embed::no_mentions());
-            c.create_response(ctx, CreateInteractionResponse::Message(refusal))
-                .await?;
-            return Ok(());
+            let refusal = CreateInteractionResponseMessage::new().content(text::DISMISS_REFUSED);
+            return answer(data, c.id, &c.token, private(refusal), received).await;
         }
-        c.create_response(ctx, CreateInteractionResponse::Acknowledge)
-            .await?;
+        answer(
+            data,
+            c.id,
+            &c.token,
+            CreateInteractionResponse::Acknowledge,
+            received,
+        )
+        .await?;
         let (channel, reply) = (c.channel_id.get(), c.message.id.get());
-        data.rest.delete_message(channel, reply).await?;
-        data.replies.remove_reply(reply);
-        data.cooldowns.forget_reply(reply);
-        data.counters
-            .replies_deleted
-            .fetch_add(1, Ordering::Relaxed);
+        data.conversations.forget_reply(reply);
+        delete_reply(data, channel, reply).await?;
         tracing::info!(
             channel_id = channel,
             reply_id = reply,
@@ -432,12 +529,8 @@ async fn on_component(
         };
         if let Some(code) = code {
             let spec = data.engine.explain(code, render::lookup_host(None));
-            let message = CreateInteractionResponseMessage::new()
-                .embed(embed::to_embed(&spec))
-                .ephemeral(true)
-                .allowed_mentions(embed::no_mentions());
-            c.create_response(ctx, CreateInteractionResponse::Message(message))
-                .await?;
+            let message = CreateInteractionResponseMessage::new().embed(embed::to_embed(&spec));
+            answer(data, c.id, &c.token, private(message), received).await?;
         }
     }
     Ok(())

@@ -1,23 +1,52 @@
-//! Purpose: `GET /health` and `GET /metrics` (Prometheus text) on
-//! `METRICS_ADDR`, for uptime checks and dashboards.
+//! Purpose: `GET /health` (JSON), `GET /healthz` (for probes) and
+//! `GET /metrics` (Prometheus text, rendered by `metrics-exporter-prometheus`)
+//! on `METRICS_ADDR`.
+//!
+//! Health is the truth about answering: 200 only while the gateway is
+//! connected and knowledge is loaded, 503 otherwise.
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
+use metrics::{counter, gauge};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::Data;
 
+/// Reply latency buckets, seconds (dispatch to reply accepted by Discord).
+const LATENCY_BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0, 30.0,
+];
+
+/// The process-wide recorder; installed once, on the first `serve`.
+fn recorder() -> anyhow::Result<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    if let Some(h) = HANDLE.get() {
+        return Ok(h);
+    }
+    let handle = PrometheusBuilder::new()
+        .set_buckets_for_metric(
+            Matcher::Full("aadsts_reply_latency_seconds".into()),
+            &LATENCY_BUCKETS,
+        )?
+        .install_recorder()?;
+    Ok(HANDLE.get_or_init(|| handle))
+}
+
 /// Binds `addr` and serves the endpoints in the background.
 pub async fn serve(addr: SocketAddr, data: Arc<Data>) -> anyhow::Result<()> {
+    let handle = recorder()?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "health and metrics endpoint listening");
     let app = Router::new()
         .route("/health", get(health))
-        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(move |state| metrics(state, handle)))
         .with_state(data);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
@@ -27,34 +56,62 @@ pub async fn serve(addr: SocketAddr, data: Arc<Data>) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn health(State(data): State<Arc<Data>>) -> axum::Json<serde_json::Value> {
-    let knowledge = data.engine.knowledge();
-    axum::Json(serde_json::json!({
-        "status": "ok",
-        "connected": data.bot_id.get().is_some(),
-        "knowledge_version": knowledge.version(),
-        "entries": knowledge.len(),
-    }))
+/// Can the bot answer right now?
+fn healthy(data: &Data) -> bool {
+    data.health.is_connected() && !data.engine.knowledge().is_empty() && !data.is_stopping()
 }
 
-async fn metrics(State(data): State<Arc<Data>>) -> String {
+fn status(data: &Data) -> StatusCode {
+    if healthy(data) {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
+}
+
+async fn health(State(data): State<Arc<Data>>) -> (StatusCode, axum::Json<serde_json::Value>) {
+    let knowledge = data.engine.knowledge();
+    let ok = healthy(&data);
+    let body = serde_json::json!({
+        "status": if ok { "ok" } else { "unavailable" },
+        "connected": data.health.is_connected(),
+        "seconds_since_last_event": data.health.seconds_since_event(),
+        "knowledge_loaded": !knowledge.is_empty(),
+        "knowledge_version": knowledge.version(),
+        "entries": knowledge.len(),
+        "stopping": data.is_stopping(),
+    });
+    (status(&data), axum::Json(body))
+}
+
+async fn healthz(State(data): State<Arc<Data>>) -> (StatusCode, &'static str) {
+    match status(&data) {
+        StatusCode::OK => (StatusCode::OK, "ok\n"),
+        other => (other, "unavailable\n"),
+    }
+}
+
+async fn metrics(State(data): State<Arc<Data>>, handle: &'static PrometheusHandle) -> String {
+    // Totals kept elsewhere are copied in at scrape time.
     let c = &data.counters;
+    let r = &data.rest.counters;
     let cache = data.engine.cache_stats();
-    let counter = |name: &str, help: &str, value: u64| {
-        format!(
-            "# HELP aadsts_{name} {help}\n# TYPE aadsts_{name} counter\naadsts_{name} {value}\n"
-        )
-    };
-    [
-        counter("messages_scanned_total", "Messages scanned in enabled channels.", c.messages_scanned.load(Ordering::Relaxed)),
-        counter("replies_sent_total", "Auto-replies sent.", c.replies_sent.load(Ordering::Relaxed)),
-        counter("replies_edited_total", "Replies updated after an edit.", c.replies_edited.load(Ordering::Relaxed)),
-        counter("replies_deleted_total", "Replies deleted.", c.replies_deleted.load(Ordering::Relaxed)),
-        counter("errors_total", "Errors in handlers.", c.errors.load(Ordering::Relaxed)),
-        counter("rate_limited_total", "429 answers waited out.", data.rest.counters.rate_limited.load(Ordering::Relaxed)),
-        counter("render_cache_hits_total", "Embeds served from the cache.", cache.hits),
-        counter("render_cache_misses_total", "Embeds rendered.", cache.misses),
-        format!("# HELP aadsts_knowledge_entries Entries loaded.\n# TYPE aadsts_knowledge_entries gauge\naadsts_knowledge_entries {}\n", data.engine.knowledge().len()),
-    ]
-    .concat()
+    let knowledge = data.engine.knowledge();
+    let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+    counter!("aadsts_messages_scanned_total").absolute(load(&c.messages_scanned));
+    counter!("aadsts_replies_sent_total").absolute(load(&c.replies_sent));
+    counter!("aadsts_replies_edited_total").absolute(load(&c.replies_edited));
+    counter!("aadsts_replies_deleted_total").absolute(load(&c.replies_deleted));
+    counter!("aadsts_replies_abandoned_total").absolute(load(&c.replies_abandoned));
+    counter!("aadsts_errors_total").absolute(load(&c.errors));
+    counter!("aadsts_rate_limited_total", "scope" => "route").absolute(load(&r.rate_limited_route));
+    counter!("aadsts_rate_limited_total", "scope" => "global")
+        .absolute(load(&r.rate_limited_global));
+    counter!("aadsts_rest_retries_total").absolute(load(&r.retried));
+    counter!("aadsts_render_cache_hits_total").absolute(cache.hits);
+    counter!("aadsts_render_cache_misses_total").absolute(cache.misses);
+    gauge!("aadsts_knowledge_entries").set(knowledge.len() as f64);
+    gauge!("aadsts_knowledge_info", "version" => knowledge.version().to_owned()).set(1.0);
+    gauge!("aadsts_gateway_connected").set(if data.health.is_connected() { 1.0 } else { 0.0 });
+    handle.render()
 }

@@ -10,16 +10,17 @@ mod rest;
 
 use std::future::Future;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use dashmap::DashMap;
 use poise::serenity_prelude as serenity;
+use tokio::sync::{watch, Notify};
 
-use aadsts_bot::cache::{Cooldowns, ReplyMap};
 use aadsts_bot::store::Store;
-use aadsts_bot::{text, Engine, Knowledge};
+use aadsts_bot::{text, Conversations, Engine, Knowledge};
 
 use crate::config::{Config, DEFAULT_API_URL};
 
@@ -28,10 +29,14 @@ pub type Error = anyhow::Error;
 /// poise's context with our data.
 pub type Context<'a> = poise::Context<'a, SharedData, Error>;
 
-/// Replies remembered for edits and deletes.
-const REMEMBERED_REPLIES: usize = 10_000;
-/// Cooldown entries kept before stale ones are pruned.
-const REMEMBERED_COOLDOWNS: usize = 50_000;
+/// How long an interaction answer may keep retrying: Discord drops an
+/// interaction that is not answered within 3 seconds of its creation.
+pub fn answer_window() -> Duration {
+    Duration::from_millis(2_500)
+}
+
+/// Longest wait for serenity to close its shards once replies are done.
+const SHARD_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Counters for logs and the metrics endpoint.
 #[derive(Debug, Default)]
@@ -44,22 +49,67 @@ pub struct Counters {
     pub replies_edited: AtomicU64,
     /// Replies deleted (message deleted, codes gone, or dismissed).
     pub replies_deleted: AtomicU64,
+    /// Replies given up: still not accepted by Discord at their deadline.
+    pub replies_abandoned: AtomicU64,
     /// Errors while handling events or commands.
     pub errors: AtomicU64,
+}
+
+/// What `/health` reports: is the gateway up, and when did it last speak.
+#[derive(Debug)]
+pub struct Health {
+    connected: AtomicBool,
+    started: Instant,
+    /// Milliseconds after `started` of the last gateway event; 0 = none yet.
+    last_event_ms: AtomicU64,
+}
+
+impl Health {
+    fn new() -> Self {
+        Self {
+            connected: AtomicBool::new(false),
+            started: Instant::now(),
+            last_event_ms: AtomicU64::new(0),
+        }
+    }
+
+    /// A gateway event arrived.
+    pub fn saw_event(&self) {
+        let ms = self.started.elapsed().as_millis() as u64;
+        self.last_event_ms.store(ms.max(1), Ordering::Relaxed);
+    }
+
+    /// The gateway connected (READY, RESUMED) or dropped.
+    pub fn set_connected(&self, connected: bool) {
+        self.connected.store(connected, Ordering::Relaxed);
+    }
+
+    /// Is the gateway connected right now?
+    pub fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::Relaxed)
+    }
+
+    /// Seconds since the last gateway event, if there was one.
+    pub fn seconds_since_event(&self) -> Option<f64> {
+        match self.last_event_ms.load(Ordering::Relaxed) {
+            0 => None,
+            ms => {
+                Some((self.started.elapsed().as_millis() as u64).saturating_sub(ms) as f64 / 1000.0)
+            }
+        }
+    }
 }
 
 /// Everything the handlers share.
 pub struct Data {
     /// Detection, knowledge, rendering, cache.
     pub engine: Arc<Engine>,
+    /// The auto-reply policy: cooldowns, pointers, dedupe, reply records.
+    pub conversations: Conversations,
     /// Per-server settings.
     pub store: Store,
     /// Our REST send path.
     pub rest: rest::Rest,
-    /// Per channel+code cooldowns.
-    pub cooldowns: Cooldowns,
-    /// Message -> our reply.
-    pub replies: ReplyMap,
     /// Channel -> the channel it is a thread of (None: not a thread).
     pub thread_parents: DashMap<u64, Option<u64>>,
     /// One lock per channel: a reply, its cooldown and its record are
@@ -72,6 +122,51 @@ pub struct Data {
     pub bot_id: OnceLock<u64>,
     /// Counters.
     pub counters: Counters,
+    /// Gateway state for `/health`.
+    pub health: Health,
+    stopping: AtomicBool,
+    busy: AtomicUsize,
+    idle: Notify,
+}
+
+/// Marks one event as being handled until dropped (see [`Data::busy`]).
+pub struct Busy<'a>(&'a Data);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        if self.0.busy.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+impl Data {
+    /// True once shutdown began: new events are ignored.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::Acquire)
+    }
+
+    /// Counts an event as in flight; shutdown waits for it.
+    pub fn busy(&self) -> Busy<'_> {
+        self.busy.fetch_add(1, Ordering::AcqRel);
+        Busy(self)
+    }
+
+    /// Stops taking events and waits (at most `limit`) for those in flight.
+    /// Returns the triggers whose replies did not finish.
+    async fn drain(&self, limit: Duration) -> Vec<u64> {
+        self.stopping.store(true, Ordering::Release);
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let idle = self.idle.notified();
+            if self.busy.load(Ordering::Acquire) == 0 {
+                return Vec::new();
+            }
+            if tokio::time::timeout_at(deadline, idle).await.is_err() {
+                return self.conversations.in_flight();
+            }
+        }
+    }
 }
 
 /// Runs the bot until Ctrl-C or SIGTERM.
@@ -110,7 +205,8 @@ async fn shutdown_signal() {
 }
 
 /// Connects with `config`, serves `knowledge`, and returns once `shutdown`
-/// completes (or the gateway connection ends for good).
+/// completes and the replies in flight are finished (or the gateway
+/// connection ends for good).
 pub async fn run_until(
     config: Config,
     knowledge: Knowledge,
@@ -120,11 +216,45 @@ pub async fn run_until(
         .discord_token
         .clone()
         .context("DISCORD_TOKEN is not set")?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    // The signal is honoured from here on, whatever state the bot is in.
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+
     let store = Store::open(&config.database_url).context("opening the settings database")?;
     // Build the search index before the first autocomplete needs it.
     knowledge.prepare_search();
     let engine = Arc::new(Engine::new(knowledge));
-    let rest = rest::Rest::new(&config.discord_api_url, &token)?;
+    let rest = rest::Rest::new(&config.discord_api_url, &token, config.attachment_timeout)?;
+
+    // Check the token and the gateway before serenity starts: serenity
+    // would silently fall back to Discord's public gateway.
+    let checks = async {
+        let me = rest
+            .current_user()
+            .await
+            .map_err(|e| startup_error(&config, e))?;
+        let gateway = rest
+            .gateway_bot()
+            .await
+            .map_err(|e| startup_error(&config, e))?;
+        anyhow::Ok((me, gateway))
+    };
+    let (me, gateway) = tokio::select! {
+        checked = checks => checked?,
+        () = stopped(stop_rx.clone()) => return Ok(()),
+    };
+    tracing::info!(
+        user_id = me.id.get(),
+        recommended_shards = gateway.shards,
+        "token accepted"
+    );
 
     if config.hot_reload {
         aadsts_bot::reload::watch(
@@ -134,51 +264,64 @@ pub async fn run_until(
         );
     }
 
-    let data = Data {
+    let data = Arc::new(Data {
+        conversations: Conversations::new(Arc::clone(&engine)),
         engine,
         store,
         rest,
-        cooldowns: Cooldowns::new(REMEMBERED_COOLDOWNS),
-        replies: ReplyMap::new(REMEMBERED_REPLIES),
         thread_parents: DashMap::new(),
         channel_locks: DashMap::new(),
         config: config.clone(),
         bot_id: OnceLock::new(),
         counters: Counters::default(),
-    };
-    let data = Arc::new(data);
+        health: Health::new(),
+        stopping: AtomicBool::new(false),
+        busy: AtomicUsize::new(0),
+        idle: Notify::new(),
+    });
     if let Some(addr) = config.metrics_addr {
         metrics::serve(addr, Arc::clone(&data)).await?;
     }
-
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        shutdown.await;
-        tracing::info!("shutting down");
-        let _ = stop_tx.send(true);
-    });
 
     let mut intents = serenity::GatewayIntents::GUILDS
         | serenity::GatewayIntents::GUILD_MESSAGES
         | serenity::GatewayIntents::MESSAGE_CONTENT;
     loop {
-        let mut client = serenity::ClientBuilder::new_with_http(http(&config, &token), intents)
+        let mut client = serenity::ClientBuilder::new_with_http(http(&config, &token)?, intents)
             .framework(framework(&data, config.dev_guild_id))
             .await
             .context("building the Discord client")?;
         let shards = client.shard_manager.clone();
-        let mut stop = stop_rx.clone();
-        let stopper = tokio::spawn(async move {
-            if stop.wait_for(|stopped| *stopped).await.is_ok() {
-                shards.shutdown_all().await;
-            }
-        });
-        let result = client.start().await;
+        let closed = Arc::new(Notify::new());
+        let stopper = {
+            let (data, closed, stop) = (Arc::clone(&data), Arc::clone(&closed), stop_rx.clone());
+            tokio::spawn(async move {
+                stopped(stop).await;
+                let unfinished = data.drain(data.config.shutdown_timeout).await;
+                for message_id in &unfinished {
+                    tracing::warn!(message_id, "shutting down before this reply was sent");
+                }
+                if tokio::time::timeout(SHARD_CLOSE_TIMEOUT, shards.shutdown_all())
+                    .await
+                    .is_err()
+                {
+                    tracing::warn!("the gateway did not close in time");
+                }
+                closed.notify_one();
+            })
+        };
+        let result = tokio::select! {
+            r = client.start() => Some(r),
+            () = closed.notified() => None,
+        };
         stopper.abort();
+        if *stop_rx.borrow() {
+            break;
+        }
         match result {
-            Err(serenity::Error::Gateway(serenity::GatewayError::DisallowedGatewayIntents))
-                if intents.contains(serenity::GatewayIntents::MESSAGE_CONTENT) =>
-            {
+            Some(Err(serenity::Error::Gateway(
+                serenity::GatewayError::DisallowedGatewayIntents,
+            ))) if intents.contains(serenity::GatewayIntents::MESSAGE_CONTENT) => {
                 // Without the privileged intent the bot can still serve
                 // commands and the context menu; only auto-replies need it.
                 tracing::warn!(
@@ -186,10 +329,11 @@ pub async fn run_until(
                 );
                 intents.remove(serenity::GatewayIntents::MESSAGE_CONTENT);
             }
-            other => {
+            Some(other) => {
                 other.context("Discord connection")?;
                 break;
             }
+            None => break,
         }
     }
     tracing::info!(
@@ -199,9 +343,27 @@ pub async fn run_until(
     Ok(())
 }
 
+/// A start-up failure as one line: which check failed and what to do.
+fn startup_error(config: &Config, e: rest::RestError) -> anyhow::Error {
+    match e {
+        rest::RestError::Status { status, .. } if status == reqwest::StatusCode::UNAUTHORIZED => {
+            anyhow::anyhow!("Discord rejected the token (HTTP 401): check DISCORD_TOKEN")
+        }
+        other => anyhow::anyhow!(
+            "cannot reach Discord's API at {}: {other}",
+            config.discord_api_url
+        ),
+    }
+}
+
 /// serenity's HTTP client, pointed at `DISCORD_API_URL`.
-fn http(config: &Config, token: &str) -> serenity::Http {
-    let mut http = serenity::HttpBuilder::new(token);
+fn http(config: &Config, token: &str) -> anyhow::Result<serenity::Http> {
+    // Every request has a time limit.
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(5))
+        .build()?;
+    let mut http = serenity::HttpBuilder::new(token).client(client);
     if config.discord_api_url != DEFAULT_API_URL {
         // serenity ignores a proxy while its rate limiter is on (see
         // shared notes); our own send path handles 429s instead.
@@ -209,7 +371,7 @@ fn http(config: &Config, token: &str) -> serenity::Http {
             .proxy(&config.discord_api_url)
             .ratelimiter_disabled(true);
     }
-    http.build()
+    Ok(http.build())
 }
 
 /// The poise framework: our commands, error handler and event handler;

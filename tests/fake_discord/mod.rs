@@ -1231,6 +1231,14 @@ struct Shared {
 #[derive(Default)]
 struct RestState {
     rate_limits: Vec<RateLimitRule>,
+    faults: Vec<FaultRule>,
+    buckets: Vec<BucketRule>,
+    /// (channel, nonce) -> message id, for `enforce_nonce`.
+    nonces: HashMap<(u64, String), u64>,
+    /// Attachment path -> where it redirects.
+    redirects: HashMap<String, String>,
+    /// Attachment paths whose body starts and never ends.
+    stalled: std::collections::HashSet<String>,
     files: HashMap<String, (Vec<u8>, String)>,
     /// Every message the fake knows by id: dispatched ones and the bot's.
     messages: HashMap<u64, Value>,
@@ -1240,6 +1248,23 @@ struct RestState {
     interactions: HashMap<String, InteractionState>,
     global_commands: Vec<Value>,
     guild_commands: HashMap<u64, Vec<Value>>,
+}
+
+struct FaultRule {
+    method: String,
+    path_substring: String,
+    remaining: usize,
+    status: u16,
+}
+
+struct BucketRule {
+    method: String,
+    path_substring: String,
+    limit: usize,
+    reset_after: Duration,
+    window_start: Option<std::time::Instant>,
+    used: usize,
+    violations: usize,
 }
 
 struct RateLimitRule {
@@ -1433,6 +1458,61 @@ impl FakeDiscord {
             retry_after: retry,
             global,
         });
+    }
+
+    /// The next `n` `method` requests whose path contains `path_substring` get `status`
+    /// (e.g. 500, 502, 503) without being acted on.
+    pub fn fail_next(&self, method: &str, path_substring: &str, n: usize, status: u16) {
+        lock(&self.shared.rest).faults.push(FaultRule {
+            method: method.to_string(),
+            path_substring: path_substring.to_string(),
+            remaining: n,
+            status,
+        });
+    }
+
+    /// A Discord rate-limit bucket on `method` requests whose path contains
+    /// `path_substring`: `limit` requests per `reset_after`, announced in
+    /// `X-RateLimit-*` headers on every answer; a request into an exhausted
+    /// bucket gets a 429 and counts as a violation.
+    pub fn bucket(&self, method: &str, path_substring: &str, limit: usize, reset_after: Duration) {
+        lock(&self.shared.rest).buckets.push(BucketRule {
+            method: method.to_string(),
+            path_substring: path_substring.to_string(),
+            limit,
+            reset_after,
+            window_start: None,
+            used: 0,
+            violations: 0,
+        });
+    }
+
+    /// Requests sent into an exhausted [`Self::bucket`].
+    pub fn bucket_violations(&self) -> usize {
+        lock(&self.shared.rest)
+            .buckets
+            .iter()
+            .map(|b| b.violations)
+            .sum()
+    }
+
+    /// Serves a redirect at `{api_url}/attachments/{path}` to `location`; returns the URL.
+    pub fn serve_redirect(&self, path: &str, location: &str) -> String {
+        let path = path.trim_start_matches('/').to_string();
+        let url = format!("{}/attachments/{path}", self.shared.api_url);
+        lock(&self.shared.rest)
+            .redirects
+            .insert(path, location.to_string());
+        url
+    }
+
+    /// Serves a file whose body sends `first` and then never finishes; returns the URL.
+    pub fn serve_stalled(&self, path: &str, first: Vec<u8>) -> String {
+        let url = self.serve_file(path, first, "text/plain");
+        lock(&self.shared.rest)
+            .stalled
+            .insert(path.trim_start_matches('/').to_string());
+        url
     }
 
     /// Serves `bytes` at `{api_url}/attachments/{path}` and returns that URL.
@@ -1888,6 +1968,8 @@ struct Reply {
     headers: Vec<(String, String)>,
     content_type: Option<String>,
     body: Vec<u8>,
+    /// Send `body`, then keep the response open forever.
+    stall: bool,
 }
 
 impl Reply {
@@ -1897,6 +1979,7 @@ impl Reply {
             headers: Vec::new(),
             content_type: Some("application/json".into()),
             body: value.to_string().into_bytes(),
+            stall: false,
         }
     }
 
@@ -1906,6 +1989,7 @@ impl Reply {
             headers: Vec::new(),
             content_type: None,
             body: Vec::new(),
+            stall: false,
         }
     }
 
@@ -1938,6 +2022,13 @@ impl Reply {
         for (k, v) in &self.headers {
             builder = builder.header(k, v);
         }
+        if self.stall {
+            let first = futures_util::stream::once(async move {
+                Ok::<_, std::io::Error>(Bytes::from(self.body))
+            });
+            let body = Body::from_stream(first.chain(futures_util::stream::pending()));
+            return builder.body(body).expect("valid response");
+        }
         builder.body(Body::from(self.body)).expect("valid response")
     }
 }
@@ -1950,7 +2041,14 @@ async fn handle_rest(
     body: Bytes,
 ) -> Response {
     let mut rec = recorded_from(method, &uri, &headers, body);
-    let reply = rate_limited(&shared, &rec.path).unwrap_or_else(|| route(&shared, &rec));
+    let reply = rate_limited(&shared, &rec.path)
+        .or_else(|| faulted(&shared, &rec))
+        .or_else(|| bucket_exhausted(&shared, &rec));
+    let reply = reply.unwrap_or_else(|| {
+        let mut reply = route(&shared, &rec);
+        add_bucket_headers(&shared, &rec, &mut reply);
+        reply
+    });
     rec.status = reply.status;
     if reply.content_type.as_deref() == Some("application/json") {
         rec.response = serde_json::from_slice(&reply.body).ok();
@@ -2033,6 +2131,76 @@ fn disposition_param(head: &str, name: &str) -> Option<String> {
     })?;
     let rest = &head[start.0 + needle.len()..];
     rest.split('"').next().map(str::to_string)
+}
+
+fn faulted(shared: &Shared, rec: &Recorded) -> Option<Reply> {
+    let mut rest = lock(&shared.rest);
+    let rule = rest.faults.iter_mut().find(|r| {
+        r.remaining > 0 && r.method == rec.method && rec.path.contains(&r.path_substring)
+    })?;
+    rule.remaining -= 1;
+    Some(Reply::error(rule.status, 0, "fake server error"))
+}
+
+fn matching_bucket<'a>(rest: &'a mut RestState, rec: &Recorded) -> Option<&'a mut BucketRule> {
+    let now = std::time::Instant::now();
+    let bucket = rest
+        .buckets
+        .iter_mut()
+        .find(|b| b.method == rec.method && rec.path.contains(&b.path_substring))?;
+    if bucket
+        .window_start
+        .is_none_or(|start| now.duration_since(start) >= bucket.reset_after)
+    {
+        bucket.window_start = Some(now);
+        bucket.used = 0;
+    }
+    Some(bucket)
+}
+
+fn bucket_headers(b: &BucketRule) -> Vec<(String, String)> {
+    let left = b
+        .reset_after
+        .saturating_sub(b.window_start.map_or(Duration::ZERO, |s| s.elapsed()));
+    vec![
+        ("x-ratelimit-limit".into(), b.limit.to_string()),
+        (
+            "x-ratelimit-remaining".into(),
+            b.limit.saturating_sub(b.used).to_string(),
+        ),
+        (
+            "x-ratelimit-reset-after".into(),
+            format!("{:.3}", left.as_secs_f64()),
+        ),
+        ("x-ratelimit-bucket".into(), "fakebucket1".into()),
+    ]
+}
+
+/// A request into an exhausted bucket: 429, counted as a violation.
+fn bucket_exhausted(shared: &Shared, rec: &Recorded) -> Option<Reply> {
+    let mut rest = lock(&shared.rest);
+    let bucket = matching_bucket(&mut rest, rec)?;
+    if bucket.used < bucket.limit {
+        return None;
+    }
+    bucket.violations += 1;
+    let mut headers = bucket_headers(bucket);
+    let retry = headers[2].1.clone();
+    headers.push(("x-ratelimit-scope".into(), "user".into()));
+    let mut reply = Reply::json(
+        429,
+        json!({"message": "You are being rate limited.", "retry_after": retry.parse::<f64>().unwrap_or(1.0), "global": false}),
+    );
+    reply.headers = headers;
+    Some(reply)
+}
+
+fn add_bucket_headers(shared: &Shared, rec: &Recorded, reply: &mut Reply) {
+    let mut rest = lock(&shared.rest);
+    if let Some(bucket) = matching_bucket(&mut rest, rec) {
+        bucket.used += 1;
+        reply.headers.extend(bucket_headers(bucket));
+    }
 }
 
 fn rate_limited(shared: &Shared, path: &str) -> Option<Reply> {
@@ -2139,12 +2307,23 @@ fn bot_gateway_json(url: &str) -> Value {
 }
 
 fn serve_attachment(shared: &Shared, path: &str) -> Reply {
-    match lock(&shared.rest).files.get(path) {
-        Some((bytes, content_type)) => Reply {
+    let rest = lock(&shared.rest);
+    if let Some((bytes, content_type)) = rest.files.get(path) {
+        return Reply {
             status: 200,
             headers: Vec::new(),
             content_type: Some(content_type.clone()),
             body: bytes.clone(),
+            stall: rest.stalled.contains(path),
+        };
+    }
+    match rest.redirects.get(path) {
+        Some(location) => Reply {
+            status: 302,
+            headers: vec![("location".into(), location.clone())],
+            content_type: None,
+            body: Vec::new(),
+            stall: false,
         },
         None => Reply::not_found(),
     }
@@ -2226,11 +2405,30 @@ fn post_channel_message(shared: &Shared, channel_id: u64, rec: &Recorded) -> Rep
     if let Err(reply) = check_message_body(&body, !rec.files.is_empty(), true) {
         return reply;
     }
+    let nonce = body["nonce"]
+        .as_str()
+        .map(str::to_string)
+        .or_else(|| body["nonce"].as_u64().map(|n| n.to_string()));
+    let enforced = body["enforce_nonce"].as_bool() == Some(true);
+    if let (Some(nonce), true) = (&nonce, enforced) {
+        let rest = lock(&shared.rest);
+        if let Some(existing) = rest
+            .nonces
+            .get(&(channel_id, nonce.clone()))
+            .and_then(|id| rest.messages.get(id))
+        {
+            // Discord returns the message the nonce already created.
+            return Reply::json(200, existing.clone());
+        }
+    }
     let id = next_snowflake();
     let author = shared.world.bot.to_json();
     let mut msg = base_message(id, channel_id, guild_id, author);
     apply_message_body(&mut msg, &body, &rec.files, &shared.api_url);
     let mut rest = lock(&shared.rest);
+    if let (Some(nonce), true) = (nonce, enforced) {
+        rest.nonces.insert((channel_id, nonce), id);
+    }
     if let Some(reference) = body.get("message_reference").filter(|r| r.is_object()) {
         let mut reference = reference.clone();
         if reference.get("channel_id").is_none() {
