@@ -31,12 +31,26 @@ pub fn reload(
 
 /// Starts a background thread that reloads on change. Failing to watch is
 /// logged, not fatal: the bot keeps serving what it loaded.
+///
+/// The folder's parent is watched too, so a deploy that replaces the whole
+/// folder (a git checkout, a renamed directory, a swapped symlink) is seen:
+/// each change re-arms the watch on whatever the path names now.
 pub fn watch(dir: PathBuf, notes: Option<PathBuf>, engine: Arc<Engine>) {
+    let dir = std::path::absolute(&dir).unwrap_or(dir);
     let (tx, rx) = mpsc::channel();
+    let relevant = {
+        let dir = dir.clone();
+        let notes = notes.clone();
+        move |path: &Path| {
+            path.starts_with(&dir) || notes.as_deref().is_some_and(|n| path.ends_with(n))
+        }
+    };
     let mut watcher =
         match notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            if event.is_ok_and(|e| !e.kind.is_access()) {
-                let _ = tx.send(());
+            if let Ok(e) = event {
+                if !e.kind.is_access() && e.paths.iter().any(|p| relevant(p)) {
+                    let _ = tx.send(());
+                }
             }
         }) {
             Ok(w) => w,
@@ -46,6 +60,7 @@ pub fn watch(dir: PathBuf, notes: Option<PathBuf>, engine: Arc<Engine>) {
             }
         };
     let mut targets = vec![dir.clone()];
+    targets.extend(dir.parent().map(Path::to_path_buf));
     targets.extend(notes.clone());
     for target in &targets {
         if let Err(e) = watcher.watch(target, RecursiveMode::NonRecursive) {
@@ -53,9 +68,13 @@ pub fn watch(dir: PathBuf, notes: Option<PathBuf>, engine: Arc<Engine>) {
         }
     }
     std::thread::spawn(move || {
-        let _watcher = watcher; // dropped (and stopped) with the thread
         while rx.recv().is_ok() {
             while rx.recv_timeout(SETTLE).is_ok() {}
+            // The folder may be a new one now: watch what the path names.
+            let _ = watcher.unwatch(&dir);
+            if let Err(e) = watcher.watch(&dir, RecursiveMode::NonRecursive) {
+                tracing::warn!(path = %dir.display(), "hot reload cannot watch: {e}");
+            }
             match reload(&dir, notes.as_deref(), &engine) {
                 Ok(entries) => tracing::info!(
                     entries,

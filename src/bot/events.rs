@@ -33,13 +33,6 @@ pub async fn handle(
     data: &SharedData,
 ) -> Result<(), Error> {
     data.health.saw_event();
-    match event {
-        FullEvent::Ready { .. } | FullEvent::Resume { .. } => data.health.set_connected(true),
-        FullEvent::ShardStageUpdate { event } => data
-            .health
-            .set_connected(event.new == serenity::ConnectionStage::Connected),
-        _ => {}
-    }
     if data.is_stopping() {
         // Shutting down: finish what is in flight, take nothing new.
         return Ok(());

@@ -57,12 +57,12 @@ pub async fn serve(addr: SocketAddr, data: Arc<Data>) -> anyhow::Result<()> {
 }
 
 /// Can the bot answer right now?
-fn healthy(data: &Data) -> bool {
-    data.health.is_connected() && !data.engine.knowledge().is_empty() && !data.is_stopping()
+async fn healthy(data: &Data) -> bool {
+    data.gateway_connected().await && !data.engine.knowledge().is_empty() && !data.is_stopping()
 }
 
-fn status(data: &Data) -> StatusCode {
-    if healthy(data) {
+fn status(ok: bool) -> StatusCode {
+    if ok {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
@@ -71,21 +71,28 @@ fn status(data: &Data) -> StatusCode {
 
 async fn health(State(data): State<Arc<Data>>) -> (StatusCode, axum::Json<serde_json::Value>) {
     let knowledge = data.engine.knowledge();
-    let ok = healthy(&data);
+    let ok = healthy(&data).await;
+    let shards: Vec<serde_json::Value> = data
+        .shard_states()
+        .await
+        .into_iter()
+        .map(|(id, up)| serde_json::json!({"id": id, "connected": up}))
+        .collect();
     let body = serde_json::json!({
         "status": if ok { "ok" } else { "unavailable" },
-        "connected": data.health.is_connected(),
+        "connected": data.gateway_connected().await,
+        "shards": shards,
         "seconds_since_last_event": data.health.seconds_since_event(),
         "knowledge_loaded": !knowledge.is_empty(),
         "knowledge_version": knowledge.version(),
         "entries": knowledge.len(),
         "stopping": data.is_stopping(),
     });
-    (status(&data), axum::Json(body))
+    (status(ok), axum::Json(body))
 }
 
 async fn healthz(State(data): State<Arc<Data>>) -> (StatusCode, &'static str) {
-    match status(&data) {
+    match status(healthy(&data).await) {
         StatusCode::OK => (StatusCode::OK, "ok\n"),
         other => (other, "unavailable\n"),
     }
@@ -112,6 +119,13 @@ async fn metrics(State(data): State<Arc<Data>>, handle: &'static PrometheusHandl
     counter!("aadsts_render_cache_misses_total").absolute(cache.misses);
     gauge!("aadsts_knowledge_entries").set(knowledge.len() as f64);
     gauge!("aadsts_knowledge_info", "version" => knowledge.version().to_owned()).set(1.0);
-    gauge!("aadsts_gateway_connected").set(if data.health.is_connected() { 1.0 } else { 0.0 });
+    counter!("aadsts_gateway_reconnects_total").absolute(load(&c.reconnects));
+    for (shard, connected) in data.shard_states().await {
+        gauge!("aadsts_shard_connected", "shard" => shard.to_string()).set(if connected {
+            1.0
+        } else {
+            0.0
+        });
+    }
     handle.render()
 }

@@ -53,12 +53,13 @@ pub struct Counters {
     pub replies_abandoned: AtomicU64,
     /// Errors while handling events or commands.
     pub errors: AtomicU64,
+    /// Gateway connections lost (and then re-established by serenity).
+    pub reconnects: AtomicU64,
 }
 
 /// What `/health` reports: is the gateway up, and when did it last speak.
 #[derive(Debug)]
 pub struct Health {
-    connected: AtomicBool,
     started: Instant,
     /// Milliseconds after `started` of the last gateway event; 0 = none yet.
     last_event_ms: AtomicU64,
@@ -67,7 +68,6 @@ pub struct Health {
 impl Health {
     fn new() -> Self {
         Self {
-            connected: AtomicBool::new(false),
             started: Instant::now(),
             last_event_ms: AtomicU64::new(0),
         }
@@ -77,16 +77,6 @@ impl Health {
     pub fn saw_event(&self) {
         let ms = self.started.elapsed().as_millis() as u64;
         self.last_event_ms.store(ms.max(1), Ordering::Relaxed);
-    }
-
-    /// The gateway connected (READY, RESUMED) or dropped.
-    pub fn set_connected(&self, connected: bool) {
-        self.connected.store(connected, Ordering::Relaxed);
-    }
-
-    /// Is the gateway connected right now?
-    pub fn is_connected(&self) -> bool {
-        self.connected.load(Ordering::Relaxed)
     }
 
     /// Seconds since the last gateway event, if there was one.
@@ -124,6 +114,8 @@ pub struct Data {
     pub counters: Counters,
     /// Gateway state for `/health`.
     pub health: Health,
+    /// serenity's shard manager of the running client, for shard states.
+    shard_manager: std::sync::Mutex<Option<Arc<serenity::ShardManager>>>,
     stopping: AtomicBool,
     busy: AtomicUsize,
     idle: Notify,
@@ -141,6 +133,32 @@ impl Drop for Busy<'_> {
 }
 
 impl Data {
+    /// Each shard this process runs and whether it is connected; a shard
+    /// being restarted has no runner and counts as not connected.
+    pub async fn shard_states(&self) -> Vec<(u32, bool)> {
+        let manager = self
+            .shard_manager
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let Some(manager) = manager else {
+            return Vec::new();
+        };
+        let runners = manager.runners.lock().await;
+        let mut states: Vec<(u32, bool)> = runners
+            .iter()
+            .map(|(id, r)| (id.0, r.stage == serenity::ConnectionStage::Connected))
+            .collect();
+        states.sort_unstable();
+        states
+    }
+
+    /// True when every shard this process runs is connected.
+    pub async fn gateway_connected(&self) -> bool {
+        let states = self.shard_states().await;
+        !states.is_empty() && states.iter().all(|&(_, up)| up)
+    }
+
     /// True once shutdown began: new events are ignored.
     pub fn is_stopping(&self) -> bool {
         self.stopping.load(Ordering::Acquire)
@@ -178,29 +196,55 @@ pub fn run(config: Config, knowledge: Knowledge) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(run_until(config, knowledge, shutdown_signal()))?;
+    // Listen for SIGTERM/SIGINT before anything else can take time.
+    let shutdown = {
+        let _inside = runtime.enter();
+        shutdown_signal()?
+    };
+    runtime.block_on(run_until(config, knowledge, shutdown))?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+/// SIGTERM or SIGINT (Ctrl-C), registered now, awaited later.
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    Ok(async {
         let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
+/// Counts lost gateway connections: serenity reports shard stages only to
+/// event handlers, not to poise's framework.
+struct GatewayWatch(Arc<Data>);
+
+#[serenity::async_trait]
+impl serenity::EventHandler for GatewayWatch {
+    async fn shard_stage_update(
+        &self,
+        _ctx: serenity::Context,
+        event: serenity::ShardStageUpdateEvent,
+    ) {
+        let connected = event.new == serenity::ConnectionStage::Connected;
+        if event.old == serenity::ConnectionStage::Connected && !connected {
+            self.0.counters.reconnects.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                shard = event.shard_id.0,
+                "gateway connection lost; reconnecting"
+            );
+        }
     }
 }
 
@@ -275,6 +319,7 @@ pub async fn run_until(
         bot_id: OnceLock::new(),
         counters: Counters::default(),
         health: Health::new(),
+        shard_manager: std::sync::Mutex::new(None),
         stopping: AtomicBool::new(false),
         busy: AtomicUsize::new(0),
         idle: Notify::new(),
@@ -289,9 +334,11 @@ pub async fn run_until(
     loop {
         let mut client = serenity::ClientBuilder::new_with_http(http(&config, &token)?, intents)
             .framework(framework(&data, config.dev_guild_id))
+            .event_handler(GatewayWatch(Arc::clone(&data)))
             .await
             .context("building the Discord client")?;
         let shards = client.shard_manager.clone();
+        *data.shard_manager.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&shards));
         let closed = Arc::new(Notify::new());
         let stopper = {
             let (data, closed, stop) = (Arc::clone(&data), Arc::clone(&closed), stop_rx.clone());

@@ -242,6 +242,9 @@ pub struct FakeChannel {
     pub kind: ChannelKind,
     /// Parent channel of a thread (or category of a channel).
     pub parent_id: Option<u64>,
+    /// Created after the bot connected: not in GUILD_CREATE, known only
+    /// through REST (`GET /channels/{id}`).
+    pub late: bool,
 }
 
 impl FakeChannel {
@@ -252,6 +255,7 @@ impl FakeChannel {
             name: name.to_string(),
             kind: ChannelKind::Text,
             parent_id: None,
+            late: false,
         }
     }
 
@@ -262,6 +266,7 @@ impl FakeChannel {
             name: name.to_string(),
             kind: ChannelKind::Forum,
             parent_id: None,
+            late: false,
         }
     }
 
@@ -272,6 +277,15 @@ impl FakeChannel {
             name: name.to_string(),
             kind: ChannelKind::PublicThread,
             parent_id: Some(parent_id),
+            late: false,
+        }
+    }
+
+    /// A public thread created after the bot connected (see [`Self::late`]).
+    pub fn late_thread(id: u64, name: &str, parent_id: u64) -> Self {
+        Self {
+            late: true,
+            ..Self::thread(id, name, parent_id)
         }
     }
 }
@@ -513,8 +527,11 @@ impl World {
 
     /// GUILD_CREATE's `d` for a guild: the guild object plus channels, threads and members.
     pub fn guild_create_payload(&self, guild: &FakeGuild) -> Value {
-        let (threads, channels): (Vec<&FakeChannel>, Vec<&FakeChannel>) =
-            guild.channels.iter().partition(|c| c.kind.is_thread());
+        let (threads, channels): (Vec<&FakeChannel>, Vec<&FakeChannel>) = guild
+            .channels
+            .iter()
+            .filter(|c| !c.late)
+            .partition(|c| c.kind.is_thread());
         let channels: Vec<Value> = channels
             .iter()
             .enumerate()
@@ -1255,6 +1272,8 @@ struct FaultRule {
     path_substring: String,
     remaining: usize,
     status: u16,
+    /// Act on the request first, then answer with `status` (a lost answer).
+    after_acting: bool,
 }
 
 struct BucketRule {
@@ -1468,7 +1487,31 @@ impl FakeDiscord {
             path_substring: path_substring.to_string(),
             remaining: n,
             status,
+            after_acting: false,
         });
+    }
+
+    /// Like [`Self::fail_next`], but the fake acts on the request (creates the
+    /// message, ...) before answering `status`: the answer is lost, the work is done.
+    pub fn fail_next_after_acting(
+        &self,
+        method: &str,
+        path_substring: &str,
+        n: usize,
+        status: u16,
+    ) {
+        lock(&self.shared.rest).faults.push(FaultRule {
+            method: method.to_string(),
+            path_substring: path_substring.to_string(),
+            remaining: n,
+            status,
+            after_acting: true,
+        });
+    }
+
+    /// Ends every pending [`Self::rate_limit_next`] rule.
+    pub fn clear_rate_limits(&self) {
+        lock(&self.shared.rest).rate_limits.clear();
     }
 
     /// A Discord rate-limit bucket on `method` requests whose path contains
@@ -2134,12 +2177,18 @@ fn disposition_param(head: &str, name: &str) -> Option<String> {
 }
 
 fn faulted(shared: &Shared, rec: &Recorded) -> Option<Reply> {
-    let mut rest = lock(&shared.rest);
-    let rule = rest.faults.iter_mut().find(|r| {
-        r.remaining > 0 && r.method == rec.method && rec.path.contains(&r.path_substring)
-    })?;
-    rule.remaining -= 1;
-    Some(Reply::error(rule.status, 0, "fake server error"))
+    let (status, after_acting) = {
+        let mut rest = lock(&shared.rest);
+        let rule = rest.faults.iter_mut().find(|r| {
+            r.remaining > 0 && r.method == rec.method && rec.path.contains(&r.path_substring)
+        })?;
+        rule.remaining -= 1;
+        (rule.status, rule.after_acting)
+    };
+    if after_acting {
+        let _ = route(shared, rec);
+    }
+    Some(Reply::error(status, 0, "fake server error"))
 }
 
 fn matching_bucket<'a>(rest: &'a mut RestState, rec: &Recorded) -> Option<&'a mut BucketRule> {
