@@ -9,6 +9,40 @@ use std::time::Duration;
 /// Discord's real API base; tests point `DISCORD_API_URL` at a fake.
 pub const DEFAULT_API_URL: &str = "https://discord.com";
 
+/// Which of the bot's shards this process runs (`SHARDS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shards {
+    /// All of them, as many as Discord recommends (`auto`, the default).
+    Auto,
+    /// Shards `start..end` of `total` (`SHARDS=0..2/4`): N processes split one bot.
+    Range {
+        /// First shard id run here.
+        start: u32,
+        /// One past the last shard id run here.
+        end: u32,
+        /// Shards of the whole bot.
+        total: u32,
+    },
+}
+
+impl FromStr for Shards {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(Self::Auto);
+        }
+        let bad = || format!("expected auto or start..end/total (e.g. 0..2/4), found {s:?}");
+        let (range, total) = s.split_once('/').ok_or_else(bad)?;
+        let (start, end) = range.split_once("..").ok_or_else(bad)?;
+        let num = |v: &str| v.trim().parse::<u32>().map_err(|_| bad());
+        let (start, end, total) = (num(start)?, num(end)?, num(total)?);
+        if start >= end || end > total {
+            return Err(format!("{s:?}: need start < end <= total"));
+        }
+        Ok(Self::Range { start, end, total })
+    }
+}
+
 /// Every setting the binary uses.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Config {
@@ -37,6 +71,8 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Time limit for downloading one attachment.
     pub attachment_timeout: Duration,
+    /// The shards this process runs.
+    pub shards: Shards,
 }
 
 // The token must never reach a log line, so Debug leaves it out.
@@ -58,6 +94,7 @@ impl std::fmt::Debug for Config {
             .field("reply_max_age", &self.reply_max_age)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("attachment_timeout", &self.attachment_timeout)
+            .field("shards", &self.shards)
             .finish()
     }
 }
@@ -114,6 +151,7 @@ impl Config {
             reply_max_age: seconds(&get, "REPLY_MAX_AGE_SECS", 300)?,
             shutdown_timeout: seconds(&get, "SHUTDOWN_TIMEOUT_SECS", 10)?,
             attachment_timeout: seconds(&get, "ATTACHMENT_TIMEOUT_SECS", 10)?,
+            shards: parse(&get, "SHARDS")?.unwrap_or(Shards::Auto),
         })
     }
 }
@@ -236,6 +274,26 @@ mod tests {
             config(&[("SHUTDOWN_TIMEOUT_SECS", "0")]).unwrap_err().var,
             "SHUTDOWN_TIMEOUT_SECS"
         );
+    }
+
+    #[test]
+    fn shard_ranges() {
+        assert_eq!(config(&[]).unwrap().shards, Shards::Auto);
+        assert_eq!(
+            config(&[("SHARDS", "1..2/2")]).unwrap().shards,
+            Shards::Range {
+                start: 1,
+                end: 2,
+                total: 2
+            }
+        );
+        for bad in ["2..1/4", "0..5/4", "0-1/2", "x"] {
+            assert_eq!(
+                config(&[("SHARDS", bad)]).unwrap_err().var,
+                "SHARDS",
+                "{bad}"
+            );
+        }
     }
 
     #[test]

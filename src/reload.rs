@@ -12,6 +12,14 @@ use notify::{RecursiveMode, Watcher};
 use crate::engine::Engine;
 use crate::knowledge::Knowledge;
 
+/// Reloads that failed validation since start (for /metrics).
+static FAILURES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many hot reloads were refused (the last good knowledge stayed).
+pub fn failures() -> u64 {
+    FAILURES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Quiet time after the last change before reloading (editors write in bursts).
 const SETTLE: Duration = Duration::from_millis(300);
 
@@ -81,7 +89,10 @@ pub fn watch(dir: PathBuf, notes: Option<PathBuf>, engine: Arc<Engine>) {
                     version = engine.knowledge().version(),
                     "knowledge reloaded"
                 ),
-                Err(e) => tracing::error!("knowledge not reloaded, keeping the last good one: {e}"),
+                Err(e) => {
+                    FAILURES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tracing::error!("knowledge not reloaded, keeping the last good one: {e}")
+                }
             }
         }
     });

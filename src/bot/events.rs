@@ -290,6 +290,9 @@ async fn deliver(
         Ok(reply_id) => {
             if data.conversations.posted(&out, reply_id, Instant::now()) {
                 data.counters.replies_sent.fetch_add(1, Ordering::Relaxed);
+                metrics::histogram!("aadsts_reply_latency_seconds")
+                    .record(received.elapsed().as_secs_f64());
+                count_codes(data, &out.codes);
                 tracing::info!(
                     guild_id = place.guild_id,
                     channel_id = out.channel_id,
@@ -333,6 +336,20 @@ async fn deliver(
             );
             Ok(())
         }
+    }
+}
+
+/// Codes answered, by code; codes without an entry share one label so the
+/// label set stays bounded by the knowledge base.
+fn count_codes(data: &Data, codes: &[AadstsCode]) {
+    let knowledge = data.engine.knowledge();
+    for &code in codes {
+        let label = if knowledge.get(code).is_some() {
+            code.number().to_string()
+        } else {
+            "unknown".to_owned()
+        };
+        metrics::counter!("aadsts_codes_detected_total", "code" => label).increment(1);
     }
 }
 

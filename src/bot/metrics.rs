@@ -118,6 +118,7 @@ async fn metrics(State(data): State<Arc<Data>>, handle: &'static PrometheusHandl
     counter!("aadsts_render_cache_hits_total").absolute(cache.hits);
     counter!("aadsts_render_cache_misses_total").absolute(cache.misses);
     gauge!("aadsts_knowledge_entries").set(knowledge.len() as f64);
+    counter!("aadsts_knowledge_reload_failures_total").absolute(aadsts_bot::reload::failures());
     gauge!("aadsts_knowledge_info", "version" => knowledge.version().to_owned()).set(1.0);
     counter!("aadsts_gateway_reconnects_total").absolute(load(&c.reconnects));
     for (shard, connected) in data.shard_states().await {

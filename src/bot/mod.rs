@@ -22,7 +22,7 @@ use tokio::sync::{watch, Notify};
 use aadsts_bot::store::Store;
 use aadsts_bot::{text, Conversations, Engine, Knowledge};
 
-use crate::config::{Config, DEFAULT_API_URL};
+use crate::config::{Config, Shards, DEFAULT_API_URL};
 
 /// Error type of commands and event handlers; never shown to users.
 pub type Error = anyhow::Error;
@@ -357,8 +357,16 @@ pub async fn run_until(
                 closed.notify_one();
             })
         };
+        let run = async {
+            match config.shards {
+                Shards::Auto => client.start_shards(gateway.shards.max(1)).await,
+                Shards::Range { start, end, total } => {
+                    client.start_shard_range(start..end, total).await
+                }
+            }
+        };
         let result = tokio::select! {
-            r = client.start() => Some(r),
+            r = run => Some(r),
             () = closed.notified() => None,
         };
         stopper.abort();
