@@ -127,7 +127,7 @@ async fn thread_parent(
         if let Some(t) = g.threads.iter().find(|t| t.id == channel) {
             return Some(t.parent_id.map(|p| p.get()));
         }
-        g.channels.get(&channel).map(|c| thread_parent_of(c))
+        g.channels.get(&channel).map(thread_parent_of)
     });
     if let Some(parent) = cached {
         return Some(parent);
