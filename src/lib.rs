@@ -13,6 +13,7 @@
 //! - [`engine`]: text in, [`ReplySpec`] out; holds knowledge and cache.
 //! - [`reload`]: watch knowledge files and swap in valid edits.
 //! - [`store`]: per-server settings in SQLite.
+//! - [`live`]: Microsoft's live lookup page for codes without an entry (cached).
 //! - [`text`]: every sentence users read.
 //! - `config`, `cli`, `bot`: settings, command line and Discord (binary only).
 #![warn(missing_docs)]
@@ -23,6 +24,7 @@ pub mod code;
 pub mod detect;
 pub mod engine;
 pub mod knowledge;
+pub mod live;
 pub mod reload;
 pub mod render;
 pub mod store;
