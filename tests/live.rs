@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
-use aadsts_bot::live::{self, CacheState, LiveConfig, LiveError, LiveLookup, MemoryCache};
+use aadsts_bot::live::{self, CacheState, LiveConfig, LiveError, LiveLookup, MemoryCache, Waited};
 use aadsts_bot::{render, text, AadstsCode};
 use fake_lookup::{FakeLookup, Reply};
 use serde_json::Value;
@@ -313,6 +313,39 @@ async fn requests_are_spaced_by_the_rate_limit() {
         span + slack >= interval * (codes.len() as u32 - 1),
         "{span:?}"
     );
+}
+
+#[tokio::test]
+async fn describe_within_answers_in_time_or_hands_over_the_task() {
+    let fake = FakeLookup::start().await;
+    fake.found(90040, "Quick.", None);
+    fake.set(
+        90041,
+        Reply::Slow(
+            Duration::from_millis(400),
+            Box::new(Reply::Found {
+                message: "Slow but there.".into(),
+                remediation: None,
+            }),
+        ),
+    );
+    let l = lookup_of(&fake);
+    match l.describe_within(code(90040), HOST, live::REPLY_WAIT).await {
+        Waited::Ready(Ok(Some(e))) => assert_eq!(e.message, "Quick."),
+        other => panic!("{other:?}"),
+    }
+    let task = match l
+        .describe_within(code(90041), HOST, Duration::from_millis(20))
+        .await
+    {
+        Waited::Later(task) => task,
+        other => panic!("{other:?}"),
+    };
+    // Meanwhile the bot would send the fallback; then the answer arrives.
+    let e = task.await.unwrap().unwrap().unwrap();
+    assert_eq!(e.message, "Slow but there.");
+    assert!(matches!(l.cached(code(90041), HOST), CacheState::Found(_)));
+    assert_eq!(fake.hits().len(), 2);
 }
 
 #[tokio::test]

@@ -131,6 +131,43 @@ mod tests {
         AadstsCode::new(n).unwrap()
     }
 
+    /// Reads escaped markdown back: `\\x` is `x`, code spans are kept as is.
+    fn unescape(s: &str) -> String {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        let mut in_code = false;
+        while let Some(c) = chars.next() {
+            match c {
+                '`' => in_code = !in_code,
+                '\\' if !in_code => out.extend(chars.next()),
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escaping_shows_every_character_literally(s in "[ -~\u{e9}]{0,200}") {
+            let md = markdown(&s);
+            proptest::prop_assert_eq!(unescape(&md), s);
+            // Outside code spans, no markdown character is left bare.
+            let mut in_code = false;
+            let mut escaped = false;
+            for c in md.chars() {
+                if escaped { escaped = false; continue; }
+                match c {
+                    '\\' if !in_code => escaped = true,
+                    '`' => in_code = !in_code,
+                    '*' | '_' | '~' | '|' | '<' | '>' | '[' | ']' | '(' | ')' if !in_code => {
+                        proptest::prop_assert!(false, "bare {} in {}", c, md);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
     #[test]
     fn placeholders_become_inline_code() {
         assert_eq!(

@@ -122,6 +122,49 @@ pub struct LiveStats {
     pub rate_limited: u64,
 }
 
+impl LiveStats {
+    /// `(name, help, value)` for each counter, Prometheus-style names
+    /// without the `aadsts_` prefix (`live_requests_total`, ...).
+    pub fn metrics(&self) -> [(&'static str, &'static str, u64); 5] {
+        [
+            (
+                "live_requests_total",
+                "Requests sent to Microsoft's lookup page.",
+                self.requests,
+            ),
+            (
+                "live_cache_hits_total",
+                "Live lookups answered from a cache.",
+                self.cache_hits,
+            ),
+            (
+                "live_not_found_total",
+                "Lookup pages without the code.",
+                self.not_found,
+            ),
+            (
+                "live_errors_total",
+                "Live lookups that failed (429s included).",
+                self.errors,
+            ),
+            (
+                "live_rate_limited_total",
+                "429 answers from the lookup page.",
+                self.rate_limited,
+            ),
+        ]
+    }
+}
+
+/// What [`LiveLookup::describe_within`] has after its wait.
+#[derive(Debug)]
+pub enum Waited {
+    /// The answer came in time.
+    Ready(Result<Option<LiveEntry>, LiveError>),
+    /// Still asking: send the fallback now, await this, then edit.
+    Later(tokio::task::JoinHandle<Result<Option<LiveEntry>, LiveError>>),
+}
+
 impl LiveCounters {
     /// The current values.
     pub fn snapshot(&self) -> LiveStats {
@@ -265,6 +308,19 @@ impl LiveLookup {
             }
         }
         outcome
+    }
+
+    /// [`LiveLookup::describe`] on a task of its own, waited for at most
+    /// `wait` (the bot uses [`REPLY_WAIT`]): the answer, or the task to
+    /// await after the fallback reply has been sent. Needs a Tokio runtime.
+    pub async fn describe_within(&self, code: AadstsCode, host: &str, wait: Duration) -> Waited {
+        let this = self.clone();
+        let host = lookup_host(Some(host));
+        let mut task = tokio::spawn(async move { this.describe(code, host).await });
+        match tokio::time::timeout(wait, &mut task).await {
+            Ok(joined) => Waited::Ready(joined.unwrap_or(Err(LiveError::Request("task ended")))),
+            Err(_) => Waited::Later(task),
+        }
     }
 
     fn fresh_in_memory(&self, key: Key) -> Option<Option<LiveEntry>> {

@@ -302,6 +302,34 @@ mod tests {
         assert_eq!(parse(body, code(5)).unwrap().unwrap().message, "inner");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_body_gives_a_bounded_answer_or_an_error(body in ".{0,400}") {
+            if let Ok(Some(e)) = parse(&body, code(5)) {
+                proptest::prop_assert!(e.message.chars().count() <= MAX_MESSAGE);
+            }
+        }
+
+        #[test]
+        fn any_cell_text_comes_back_collapsed_and_capped(
+            message in "[ -~\u{a0}\u{e9}\n\t]{1,1500}",
+        ) {
+            let escaped = message.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+            let body = page(&format!("<tr><td>Message</td><td>{escaped}</td></tr>"));
+            match parse(&body, code(5)) {
+                Ok(Some(e)) => {
+                    let want = collapse(&message);
+                    proptest::prop_assert!(e.message.chars().count() <= MAX_MESSAGE);
+                    if want.chars().count() <= MAX_MESSAGE {
+                        proptest::prop_assert_eq!(e.message, want);
+                    }
+                }
+                // Only white space: no message.
+                other => proptest::prop_assert!(collapse(&message).is_empty(), "{:?}", other),
+            }
+        }
+    }
+
     #[test]
     fn collapse_drops_controls_and_zero_width() {
         assert_eq!(collapse(" a\u{0}b \u{200b} \u{a0}c\r\n"), "ab c");
