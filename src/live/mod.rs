@@ -10,15 +10,17 @@
 //! - [`config`]: settings from the environment.
 //! - [`cache`]: the [`LiveCache`] trait, [`MemoryCache`], the TTLs.
 //! - [`page`]: the HTML page -> [`LiveEntry`].
+//! - `http`, `stats`: request details; counters ([`LiveStats`]).
 //! - [`embed`](mod@embed): [`LiveEntry`] -> fields beside the fallback embed.
 
 pub mod cache;
 pub mod config;
 pub mod embed;
+mod http;
 pub mod page;
+mod stats;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -32,6 +34,11 @@ use crate::render::lookup_host;
 pub use cache::{CachedLookup, LiveCache, MemoryCache};
 pub use config::{LiveConfig, LiveConfigError};
 pub use embed::embed;
+pub use http::MAX_PAGE;
+pub use stats::{LiveCounters, LiveStats};
+
+use http::{read_capped, request_error, retry_after};
+use stats::bump;
 
 /// How long a reply waits for the live lookup before it is sent with the
 /// fallback alone (and edited when the answer comes).
@@ -42,8 +49,6 @@ pub const USER_AGENT: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (error code lookup)"
 );
-/// Bytes of a page read at most.
-pub const MAX_PAGE: usize = 512 * 1024;
 /// Answers kept in memory for [`LiveLookup::cached`].
 const FRONT_CAPACITY: usize = 4096;
 /// Longest pause honoured from a 429's `Retry-After`.
@@ -97,65 +102,6 @@ pub enum CacheState {
     Found(LiveEntry),
 }
 
-/// Counters for `/metrics` (monotonic since start).
-#[derive(Debug, Default)]
-pub struct LiveCounters {
-    requests: AtomicU64,
-    cache_hits: AtomicU64,
-    not_found: AtomicU64,
-    errors: AtomicU64,
-    rate_limited: AtomicU64,
-}
-
-/// A copy of [`LiveCounters`] at one moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-pub struct LiveStats {
-    /// HTTP requests sent to the lookup page.
-    pub requests: u64,
-    /// Answers served from a cache (memory or [`LiveCache`]).
-    pub cache_hits: u64,
-    /// Requests whose page had no such code.
-    pub not_found: u64,
-    /// Lookups that ended in a [`LiveError`] (429s included).
-    pub errors: u64,
-    /// 429 answers from Microsoft.
-    pub rate_limited: u64,
-}
-
-impl LiveStats {
-    /// `(name, help, value)` for each counter, Prometheus-style names
-    /// without the `aadsts_` prefix (`live_requests_total`, ...).
-    pub fn metrics(&self) -> [(&'static str, &'static str, u64); 5] {
-        [
-            (
-                "live_requests_total",
-                "Requests sent to Microsoft's lookup page.",
-                self.requests,
-            ),
-            (
-                "live_cache_hits_total",
-                "Live lookups answered from a cache.",
-                self.cache_hits,
-            ),
-            (
-                "live_not_found_total",
-                "Lookup pages without the code.",
-                self.not_found,
-            ),
-            (
-                "live_errors_total",
-                "Live lookups that failed (429s included).",
-                self.errors,
-            ),
-            (
-                "live_rate_limited_total",
-                "429 answers from the lookup page.",
-                self.rate_limited,
-            ),
-        ]
-    }
-}
-
 /// What [`LiveLookup::describe_within`] has after its wait.
 #[derive(Debug)]
 pub enum Waited {
@@ -163,24 +109,6 @@ pub enum Waited {
     Ready(Result<Option<LiveEntry>, LiveError>),
     /// Still asking: send the fallback now, await this, then edit.
     Later(tokio::task::JoinHandle<Result<Option<LiveEntry>, LiveError>>),
-}
-
-impl LiveCounters {
-    /// The current values.
-    pub fn snapshot(&self) -> LiveStats {
-        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        LiveStats {
-            requests: get(&self.requests),
-            cache_hits: get(&self.cache_hits),
-            not_found: get(&self.not_found),
-            errors: get(&self.errors),
-            rate_limited: get(&self.rate_limited),
-        }
-    }
-}
-
-fn bump(a: &AtomicU64) {
-    a.fetch_add(1, Ordering::Relaxed);
 }
 
 type Key = (u32, &'static str);
@@ -435,36 +363,6 @@ impl LiveLookup {
     }
 }
 
-fn request_error(e: reqwest::Error) -> LiveError {
-    if e.is_timeout() {
-        LiveError::Timeout
-    } else if e.is_connect() {
-        LiveError::Request("could not connect")
-    } else if e.is_body() || e.is_decode() {
-        LiveError::Request("could not read the answer")
-    } else {
-        LiveError::Request("request failed")
-    }
-}
-
-/// `Retry-After` in seconds (the date form is not used by this page).
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    v.trim().parse::<u64>().ok().map(Duration::from_secs)
-}
-
-/// The body as text, at most [`MAX_PAGE`] bytes (a longer page is refused).
-async fn read_capped(mut response: reqwest::Response) -> Result<String, LiveError> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(request_error)? {
-        if body.len() + chunk.len() > MAX_PAGE {
-            return Err(LiveError::Malformed("the page is too large"));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(String::from_utf8_lossy(&body).into_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -591,18 +489,5 @@ mod tests {
             .is_err());
         let s = l.counters().snapshot();
         assert_eq!((s.requests, s.cache_hits, s.errors), (1, 0, 1));
-    }
-
-    #[test]
-    fn retry_after_reads_seconds() {
-        let mut h = reqwest::header::HeaderMap::new();
-        assert_eq!(retry_after(&h), None);
-        h.insert(reqwest::header::RETRY_AFTER, "7".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        h.insert(
-            reqwest::header::RETRY_AFTER,
-            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
-        );
-        assert_eq!(retry_after(&h), None);
     }
 }
