@@ -152,7 +152,10 @@ impl LiveLookup {
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
             .build()
-            .unwrap_or_default();
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "live lookup client: using reqwest's defaults");
+                reqwest::Client::new()
+            });
         Self {
             inner: Arc::new(Inner {
                 config,
@@ -213,7 +216,11 @@ impl LiveLookup {
     /// page doesn't know the code. From memory or the [`LiveCache`] when
     /// fresh; else one request, shared by everyone asking for the same
     /// code and host meanwhile, within the rate limit and the timeout.
-    pub async fn describe(&self, code: AadstsCode, host: &str) -> Outcome {
+    pub async fn describe(
+        &self,
+        code: AadstsCode,
+        host: &str,
+    ) -> Result<Option<LiveEntry>, LiveError> {
         if !self.is_enabled() {
             return Err(LiveError::Disabled);
         }
@@ -287,7 +294,12 @@ impl LiveLookup {
             }
             Err(e) => {
                 bump(&self.inner.counters.errors);
-                tracing::warn!(code = code.number(), host, error = %e, "live lookup failed");
+                if matches!(e, LiveError::Malformed(_)) {
+                    // The page may have changed shape: worth an operator's look.
+                    tracing::warn!(code = code.number(), host, error = %e, "live lookup page not understood");
+                } else {
+                    tracing::debug!(code = code.number(), host, error = %e, "live lookup failed");
+                }
             }
         }
         outcome
