@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use aadsts_bot::detect::{self, Detection};
 use aadsts_bot::knowledge::{reference, Entry, Knowledge, LoadError};
-use aadsts_bot::{render, text, AadstsCode, Engine};
+use aadsts_bot::{live, render, text, AadstsCode, Engine};
 
 use crate::config::Config;
 
@@ -206,8 +206,29 @@ fn lookup(knowledge: &Knowledge, query: &str, format: Format) -> anyhow::Result<
             }
         },
     };
+    // Microsoft's live lookup, for codes without an entry (when allowed).
+    let live = match knowledge.get(code) {
+        Some(_) => None,
+        None => live_describe(code)?,
+    };
     match format {
-        Format::Json => print_json(&entry_json(code, knowledge.get(code)))?,
+        Format::Json => {
+            let mut value = entry_json(code, knowledge.get(code));
+            if let Value::Object(map) = &mut value {
+                let entry = live
+                    .as_ref()
+                    .and_then(|l| l.as_ref().ok())
+                    .and_then(Option::as_ref);
+                map.insert(
+                    "live".into(),
+                    entry.map_or(
+                        Value::Null,
+                        |e| json!({"message": e.message, "remediation": e.remediation}),
+                    ),
+                );
+            }
+            print_json(&value)?
+        }
         Format::Text => {
             let embed = render::explain_code(knowledge, code, render::lookup_host(None));
             let reply = render::ReplySpec {
@@ -215,9 +236,36 @@ fn lookup(knowledge: &Knowledge, query: &str, format: Format) -> anyhow::Result<
                 embeds: vec![embed],
             };
             out!("{}", render::terminal(&reply));
+            match &live {
+                None => {}
+                Some(Ok(Some(entry))) => out!("{}", live::embed::terminal(entry)),
+                Some(Ok(None)) => outln!("{}", text::LIVE_NOT_FOUND),
+                Some(Err(_)) => outln!("{}", text::LIVE_UNAVAILABLE),
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Asks Microsoft's live lookup about `code` on the public cloud, unless
+/// `LIVE_LOOKUP=off` (`None` then). No database here: an in-memory cache.
+fn live_describe(
+    code: AadstsCode,
+) -> anyhow::Result<Option<Result<Option<live::LiveEntry>, live::LiveError>>> {
+    let config = live::LiveConfig::from_lookup(|k| std::env::var(k).ok())?;
+    if !config.enabled {
+        return Ok(None);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the live lookup")?;
+    let lookup = live::LiveLookup::new(config, std::sync::Arc::new(live::MemoryCache::default()));
+    let outcome = runtime.block_on(lookup.describe(code, render::lookup_host(None)));
+    if let Err(e) = &outcome {
+        tracing::debug!(code = code.number(), error = %e, "live lookup gave no answer");
+    }
+    Ok(Some(outcome))
 }
 
 /// The file's bytes: mapped, not copied, so a large log costs no allocation.

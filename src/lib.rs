@@ -16,6 +16,7 @@
 //!   edit/delete bookkeeping): events in, what to post/edit/delete out.
 //! - [`reload`]: watch knowledge files and swap in valid edits.
 //! - [`store`]: per-server settings in SQLite.
+//! - [`live`]: Microsoft's live lookup page for codes without an entry (cached).
 //! - [`text`]: every sentence users read.
 //! - `config`, `cli`, `bot`: settings, command line and Discord (binary only).
 #![warn(missing_docs)]
@@ -28,6 +29,7 @@ pub mod conversation;
 pub mod detect;
 pub mod engine;
 pub mod knowledge;
+pub mod live;
 pub mod reload;
 pub mod render;
 pub mod store;

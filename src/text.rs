@@ -146,3 +146,17 @@ pub fn attachments_set(on: bool) -> String {
 pub fn setting_not_saved(why: &str) -> String {
     format!("That setting was not saved: {why}. Ask whoever runs the bot to check its settings database.")
 }
+/// Field name for Microsoft's message from its live lookup page.
+pub const LIVE_MESSAGE: &str = "Microsoft's description (from its live lookup, not reviewed by us)";
+/// Field name for Microsoft's remediation from its live lookup page.
+pub const LIVE_REMEDIATION: &str = "Microsoft's suggested fix (not reviewed by us)";
+/// Note under a message with `{placeholders}`.
+pub const LIVE_PLACEHOLDERS: &str =
+    "Words in braces are blanks that the real error message fills in (an app, user or tenant).";
+/// Footer addition when an embed shows Microsoft's live description.
+pub const LIVE_FOOTER: &str = "Microsoft's text shown as its lookup page gives it";
+/// Terminal line when the live lookup has no entry for the code either.
+pub const LIVE_NOT_FOUND: &str = "Microsoft's live lookup doesn't know this code either.";
+/// Terminal line when the live lookup failed (no detail: see the log).
+pub const LIVE_UNAVAILABLE: &str =
+    "Microsoft's live lookup didn't answer just now; the link above still works.";

@@ -12,7 +12,9 @@ fn bin() -> Command {
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("DISCORD_TOKEN")
         .env_remove("KNOWLEDGE_NOTES")
-        .env("KNOWLEDGE_DIR", knowledge_dir());
+        .env("KNOWLEDGE_DIR", knowledge_dir())
+        // Never Microsoft's live page from tests (tests/live.rs uses a fake).
+        .env("LIVE_LOOKUP", "off");
     cmd
 }
 
