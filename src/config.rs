@@ -44,7 +44,7 @@ impl FromStr for Shards {
 }
 
 /// Every setting the binary uses.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub struct Config {
     /// Bot token; `None` runs the console instead of the bot.
     pub discord_token: Option<String>,
@@ -73,6 +73,8 @@ pub struct Config {
     pub attachment_timeout: Duration,
     /// The shards this process runs.
     pub shards: Shards,
+    /// Microsoft's live lookup for codes without an entry.
+    pub live: aadsts_bot::live::LiveConfig,
 }
 
 // The token must never reach a log line, so Debug leaves it out.
@@ -95,6 +97,7 @@ impl std::fmt::Debug for Config {
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("attachment_timeout", &self.attachment_timeout)
             .field("shards", &self.shards)
+            .field("live", &self.live.enabled)
             .finish()
     }
 }
@@ -152,6 +155,18 @@ impl Config {
             shutdown_timeout: seconds(&get, "SHUTDOWN_TIMEOUT_SECS", 10)?,
             attachment_timeout: seconds(&get, "ATTACHMENT_TIMEOUT_SECS", 10)?,
             shards: parse(&get, "SHARDS")?.unwrap_or(Shards::Auto),
+            live: aadsts_bot::live::LiveConfig::from_lookup(&get).map_err(|e| {
+                use aadsts_bot::live::LiveConfigError as E;
+                let var = match e {
+                    E::Switch(_) => "LIVE_LOOKUP",
+                    E::Url(_) => "LIVE_LOOKUP_URL",
+                    E::Rate(_) => "LIVE_LOOKUP_RATE",
+                };
+                ConfigError {
+                    var,
+                    reason: e.to_string(),
+                }
+            })?,
         })
     }
 }

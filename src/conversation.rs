@@ -71,8 +71,11 @@ pub struct Outgoing {
     pub reply: ReplySpec,
     /// Every code the trigger holds, in order.
     pub codes: Vec<AadstsCode>,
-    /// The codes explained in full (the others got pointers).
+    /// The codes explained in full (the others got pointers); the first
+    /// embeds of `reply` explain them, in this order.
     pub fresh: Vec<AadstsCode>,
+    /// The sign-in host the paste showed (for lookup links).
+    pub host: &'static str,
     window: Duration,
 }
 
@@ -91,6 +94,8 @@ pub struct Revision {
     pub codes: Vec<AadstsCode>,
     /// The codes explained in full.
     pub fresh: Vec<AadstsCode>,
+    /// The sign-in host the paste showed.
+    pub host: &'static str,
     window: Duration,
 }
 
@@ -166,6 +171,7 @@ impl Conversations {
             reply,
             codes: codes_of(&detection),
             fresh,
+            host: render::lookup_host(detection.context.host.as_deref()),
             window: trigger.window(),
         })
     }
@@ -283,6 +289,7 @@ impl Conversations {
             reply,
             codes,
             fresh,
+            host: render::lookup_host(detection.context.host.as_deref()),
             window: trigger.window(),
         })
     }

@@ -407,6 +407,19 @@ pub fn reply(
     ReplySpec { content, embeds }
 }
 
+/// Shrinks code embeds (all but the last, the ids block, when there are
+/// several) so a message's embeds stay within Discord's 6,000 characters.
+pub fn fit_total(embeds: &mut [EmbedSpec]) {
+    let total: usize = embeds.iter().map(EmbedSpec::len).sum();
+    if total <= limits::TOTAL || embeds.is_empty() {
+        return;
+    }
+    let budget = (limits::TOTAL - 50) / embeds.len();
+    for e in embeds.iter_mut() {
+        e.fit(budget);
+    }
+}
+
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     c.next()

@@ -308,6 +308,7 @@ fn bot_against(api: &str) -> (tokio::process::Child, tempfile::TempDir) {
         .env("DATABASE_URL", "sqlite::memory:")
         .env("KNOWLEDGE_DIR", knowledge)
         .env("HOT_RELOAD", "false")
+        .env("LIVE_LOOKUP", "off")
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -257,10 +257,11 @@ fn nonce_for_message(message_id: u64) -> String {
 async fn deliver(
     data: &Data,
     place: &Place,
-    out: Outgoing,
+    mut out: Outgoing,
     nonce: String,
     received: Instant,
 ) -> Result<(), Error> {
+    let pending = super::live::enrich(data, &mut out.reply, &out.fresh, out.host).await;
     let mut message = serenity::CreateMessage::new()
         .embeds(embed::to_embeds(&out.reply.embeds))
         .allowed_mentions(embed::no_mentions())
@@ -301,6 +302,18 @@ async fn deliver(
                     codes = ?numbers(&out.codes),
                     "replied"
                 );
+                if !pending.is_empty() {
+                    // Microsoft's description arrived after the reply went out.
+                    if super::live::finish(&mut out.reply, pending, out.host).await {
+                        let edit = serenity::EditMessage::new()
+                            .embeds(embed::to_embeds(&out.reply.embeds))
+                            .allowed_mentions(embed::no_mentions());
+                        data.rest
+                            .edit_message(out.channel_id, reply_id, &edit, &maintenance(data))
+                            .await?;
+                        tracing::info!(reply_id, "reply completed with Microsoft's description");
+                    }
+                }
             } else {
                 // The message went while the reply was on its way.
                 delete_reply(data, out.channel_id, reply_id).await?;

@@ -5,6 +5,7 @@
 mod commands;
 mod embed;
 mod events;
+mod live;
 mod metrics;
 mod rest;
 
@@ -100,6 +101,8 @@ pub struct Data {
     pub store: Store,
     /// Our REST send path.
     pub rest: rest::Rest,
+    /// Microsoft's live lookup for codes without an entry.
+    pub live: aadsts_bot::live::LiveLookup,
     /// Channel -> the channel it is a thread of (None: not a thread).
     pub thread_parents: DashMap<u64, Option<u64>>,
     /// One lock per channel: a reply, its cooldown and its record are
@@ -313,6 +316,10 @@ pub async fn run_until(
         engine,
         store,
         rest,
+        live: aadsts_bot::live::LiveLookup::new(
+            config.live.clone(),
+            Arc::new(aadsts_bot::live::MemoryCache::default()),
+        ),
         thread_parents: DashMap::new(),
         channel_locks: DashMap::new(),
         config: config.clone(),

@@ -86,6 +86,7 @@ pub async fn spawn_bot_with(
         .env("DATABASE_URL", format!("sqlite://{}", db.display()))
         .env("KNOWLEDGE_DIR", knowledge_dir())
         .env("HOT_RELOAD", "false")
+        .env("LIVE_LOOKUP", "off")
         .env("COOLDOWN_MINUTES", "10")
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
