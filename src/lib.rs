@@ -13,6 +13,7 @@
 //! - [`engine`]: text in, [`ReplySpec`] out; holds knowledge and cache.
 //! - [`reload`]: watch knowledge files and swap in valid edits.
 //! - [`store`]: per-server settings in SQLite.
+//! - [`terminal`]: a reply drawn for a terminal (wrapped, coloured when a TTY).
 //! - [`text`]: every sentence users read.
 //! - `config`, `cli`, `bot`: settings, command line and Discord (binary only).
 #![warn(missing_docs)]
@@ -26,6 +27,7 @@ pub mod knowledge;
 pub mod reload;
 pub mod render;
 pub mod store;
+pub mod terminal;
 pub mod text;
 
 pub use code::AadstsCode;
