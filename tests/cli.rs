@@ -552,6 +552,11 @@ fn piped_output_is_whole_lines_without_colour() {
 /// Runs the binary with `args` on a pseudo-terminal 60 columns wide
 /// (util-linux `script`) with `env` set; `None` where `script` is missing.
 fn on_a_terminal(args: &str, env: &[(&str, &str)]) -> Option<String> {
+    typed_on_a_terminal(args, env, "")
+}
+
+/// [`on_a_terminal`], with `input` typed into the terminal.
+fn typed_on_a_terminal(args: &str, env: &[(&str, &str)], input: &str) -> Option<String> {
     let cwd = tempfile::tempdir().unwrap();
     let mut cmd = Command::new("script");
     scrub(&mut cmd)
@@ -563,12 +568,16 @@ fn on_a_terminal(args: &str, env: &[(&str, &str)]) -> Option<String> {
         "stty cols 60 rows 40; exec {} {args}",
         env!("CARGO_BIN_EXE_aadsts-bot")
     );
-    let o = cmd
+    let mut child = cmd
         .args(["-qec", &command, "/dev/null"])
-        .stdin(Stdio::null())
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .ok()?;
-    o.status.success().then(|| stdout(&o))
+    child.stdin.take()?.write_all(input.as_bytes()).ok()?;
+    let o = child.wait_with_output().ok()?;
+    o.status.success().then(|| stdout(&o).replace('\r', ""))
 }
 
 /// `line` without ANSI colour sequences.
@@ -613,11 +622,24 @@ fn a_terminal_gets_colour_and_wrapping_unless_no_color() {
 
 #[test]
 fn console_on_a_terminal_prompts_between_answers() {
-    let Some(out) = on_a_terminal("console < /dev/null", &[]) else {
+    let Some(out) = typed_on_a_terminal(
+        "console",
+        &[("NO_COLOR", "1")],
+        "AADSTS50076\n\nmore\n.\nexit\n",
+    ) else {
         return;
     };
-    // stdin is /dev/null here, not the terminal: no prompt.
-    assert!(!out.contains("paste, then"), "{out}");
+    let prompt = "paste, then `.` or Ctrl-D > ";
+    let answer = out
+        .find("The bot would reply with 1 code:")
+        .unwrap_or_else(|| panic!("{out}"));
+    // A prompt before the paste and another after the answer, then `exit`.
+    assert!(out[..answer].contains(prompt), "{out}");
+    assert!(out[answer..].contains(prompt), "{out}");
+    assert!(
+        out.contains("AADSTS50076 · UserStrongAuthClientAuthNRequired"),
+        "{out}"
+    );
 }
 
 #[test]
