@@ -3,7 +3,7 @@
 //! bot uses.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,9 +13,15 @@ use serde_json::{json, Value};
 
 use aadsts_bot::detect::{self, Detection};
 use aadsts_bot::knowledge::{reference, Entry, Knowledge, LoadError};
-use aadsts_bot::{live, render, text, AadstsCode, Engine};
+use aadsts_bot::{live, render, terminal, text, AadstsCode, Engine};
+use console::console;
 
 use crate::config::Config;
+
+mod console;
+mod locate;
+mod query;
+mod reach;
 
 /// `println!` that returns write errors (a closed pipe, as in `| head`)
 /// instead of panicking; `main` treats a broken pipe as a normal end.
@@ -37,7 +43,8 @@ macro_rules! out {
 #[derive(Debug, Parser)]
 #[command(name = "aadsts-bot", version, about)]
 pub struct Cli {
-    /// Folder of knowledge files [env: KNOWLEDGE_DIR; default: knowledge]
+    /// Folder of knowledge files [env: KNOWLEDGE_DIR; default: ./knowledge, else
+    /// next to the executable, else the source checkout it was built from]
     #[arg(long, global = true)]
     knowledge: Option<PathBuf>,
     #[command(subcommand)]
@@ -50,8 +57,10 @@ enum Command {
     Run,
     /// Explain one code: `lookup 50076`, `lookup AADSTS50076` or an enum name.
     Lookup {
-        /// The code (with or without AADSTS) or Microsoft's enum name.
-        code: String,
+        /// The code as copied (`AADSTS50076:`, `'50076'`, `aadsts 50076`) or
+        /// Microsoft's enum name in any case.
+        #[arg(required = true, num_args = 1..)]
+        code: Vec<String>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -93,6 +102,9 @@ enum Command {
     },
     /// Paste text and see the reply the bot would send.
     Console,
+    /// `aadsts-bot 50076`: a code where a subcommand belongs (answered with a hint).
+    #[command(external_subcommand)]
+    External(Vec<String>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -103,9 +115,7 @@ enum Format {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
-    let dir = cli
-        .knowledge
-        .unwrap_or_else(|| config.knowledge_dir.clone());
+    let dir = locate::knowledge_dir(cli.knowledge, &config.knowledge_dir);
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => run_default(config, &dir),
         Command::Lookup { code, format } => lookup(&load(&dir, &config)?, &code, format),
@@ -128,20 +138,31 @@ pub fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
             stats(&load(d.as_deref().unwrap_or(&dir), &config)?, format)
         }
         Command::Console => console(Engine::new(load(&dir, &config)?)),
+        Command::External(args) => Ok(not_a_subcommand(&args)),
     }
 }
 
 fn load(dir: &Path, config: &Config) -> anyhow::Result<Knowledge> {
+    if !dir.exists() {
+        bail!(locate::missing_hint(dir));
+    }
     Knowledge::load(dir, config.knowledge_notes.as_deref())
         .with_context(|| format!("loading knowledge from {}", dir.display()))
 }
 
-fn run_default(config: Config, dir: &Path) -> anyhow::Result<ExitCode> {
+fn run_default(mut config: Config, dir: &Path) -> anyhow::Result<ExitCode> {
+    // A service whose secret did not load must fail, not sit in a console.
+    if config.discord_token.is_none() && !std::io::stdin().is_terminal() {
+        bail!(text::NO_TOKEN_NOT_A_TERMINAL);
+    }
     let knowledge = load(dir, &config)?;
     if config.discord_token.is_none() {
         eprintln!("{}", text::CONSOLE_NO_TOKEN);
         return console(Engine::new(knowledge));
     }
+    // Hot reload watches the folder actually loaded.
+    config.knowledge_dir = dir.to_path_buf();
+    reach::check(&config.discord_api_url).map_err(anyhow::Error::msg)?;
     crate::bot::run(config, knowledge)
 }
 
@@ -152,7 +173,8 @@ fn print_json(value: &Value) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The JSON shape of one entry (documented in the README).
+/// The JSON shape of one entry (documented in the README): the same keys
+/// for known and unknown codes, `null` or `[]` where a value is absent.
 fn entry_json(code: AadstsCode, entry: Option<&Entry>) -> Value {
     match entry {
         Some(e) => json!({
@@ -169,6 +191,7 @@ fn entry_json(code: AadstsCode, entry: Option<&Entry>) -> Value {
             "links": e.links,
             "source": e.source,
             "notes": e.notes.iter().map(|n| &n.text).collect::<Vec<_>>(),
+            "family": aadsts_bot::knowledge::family_of(code).map(|f| f.about),
         }),
         None => json!({
             "code": code.number(),
@@ -182,27 +205,25 @@ fn entry_json(code: AadstsCode, entry: Option<&Entry>) -> Value {
             "fixes": [],
             "related": [],
             "links": [render::lookup_url(code, render::lookup_host(None))],
+            "source": null,
+            "notes": [],
             "family": aadsts_bot::knowledge::family_of(code).map(|f| f.about),
         }),
     }
 }
 
-fn lookup(knowledge: &Knowledge, query: &str, format: Format) -> anyhow::Result<ExitCode> {
-    let code = match query.parse::<AadstsCode>() {
-        Ok(code) => code,
-        Err(parse_error) => match knowledge.by_name(query) {
+fn lookup(knowledge: &Knowledge, words: &[String], format: Format) -> anyhow::Result<ExitCode> {
+    let input = words.join(" ");
+    let code = match query::parse(&input) {
+        query::Query::Code(code) => code,
+        query::Query::Name(name) => match knowledge.by_name(&name) {
             Some(e) => e.code,
             None => {
-                let hint = knowledge
-                    .search(query, 3)
-                    .iter()
-                    .map(|h| format!("{} ({})", h.entry.code, h.entry.title))
-                    .collect::<Vec<_>>();
-                eprintln!("{query:?} is not an AADSTS code or enum name: {parse_error}");
-                if !hint.is_empty() {
-                    eprintln!("Did you mean: {}", hint.join("; "));
-                }
-                return Ok(ExitCode::from(2));
+                let suggestion = query::nearest_name(knowledge, &name)
+                    .or_else(|| knowledge.search(&name, 1).first().map(|h| h.entry))
+                    .map(query::describe);
+                eprintln!("{}", text::no_entry_for(&name, suggestion.as_deref()));
+                return Ok(ExitCode::FAILURE);
             }
         },
     };
@@ -211,6 +232,16 @@ fn lookup(knowledge: &Knowledge, query: &str, format: Format) -> anyhow::Result<
         Some(_) => None,
         None => live_describe(code)?,
     };
+    if knowledge.get(code).is_none() {
+        let near: Vec<String> = query::nearest_codes(knowledge, code, 3)
+            .into_iter()
+            .filter_map(|c| knowledge.get(c))
+            .map(query::describe)
+            .collect();
+        if !near.is_empty() {
+            eprintln!("{}", text::nearest_codes(code, &near));
+        }
+    }
     match format {
         Format::Json => {
             let mut value = entry_json(code, knowledge.get(code));
@@ -235,7 +266,10 @@ fn lookup(knowledge: &Knowledge, query: &str, format: Format) -> anyhow::Result<
                 content: None,
                 embeds: vec![embed],
             };
-            out!("{}", render::terminal(&reply));
+            out!(
+                "{}",
+                terminal::render(&reply, &terminal::Options::for_stdout())
+            );
             match &live {
                 None => {}
                 Some(Ok(Some(entry))) => out!("{}", live::embed::terminal(entry)),
@@ -339,7 +373,10 @@ fn scan(dir: &Path, config: &Config, file: &Path, format: Format) -> anyhow::Res
                         .chain(render::details(&detection.context))
                         .collect(),
                 };
-                out!("{}", render::terminal(&reply));
+                out!(
+                    "{}",
+                    terminal::render(&reply, &terminal::Options::for_stdout())
+                );
             }
         }
     }
@@ -509,31 +546,31 @@ fn stats(knowledge: &Knowledge, format: Format) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads pastes from standard input (each ended by an empty line or EOF)
-/// and prints the reply the bot would send.
-fn console(engine: Engine) -> anyhow::Result<ExitCode> {
-    eprintln!("{}", text::CONSOLE_INTRO);
-    let stdin = std::io::stdin();
-    let mut paste = String::new();
-    let mut lines = stdin.lock().lines();
-    loop {
-        let line = lines.next().transpose().context("reading standard input")?;
-        let end_of_paste = line.as_deref().is_none_or(|l| l.trim().is_empty());
-        if let Some(l) = &line {
-            paste.push_str(l);
-            paste.push('\n');
+/// `aadsts-bot 50076`: a hint to use `lookup`; other words get clap's own
+/// error (with a similar subcommand when there is one). Exit status 2.
+fn not_a_subcommand(args: &[String]) -> ExitCode {
+    use clap::CommandFactory as _;
+    let first = args.first().map_or("", String::as_str);
+    let mut cmd = Cli::command();
+    let message = match query::parse(first) {
+        query::Query::Code(code) if first.chars().any(|c| c.is_ascii_digit()) => {
+            text::code_as_subcommand(first, code.number())
         }
-        if end_of_paste && !paste.trim().is_empty() {
-            let detection = detect::detect(paste.as_bytes());
-            outln!("{}", text::console_reply_heading(detection.codes.len()));
-            if !detection.codes.is_empty() {
-                let reply = engine.reply(&detection, detect::has_secret(paste.as_bytes()));
-                outln!("{}", render::terminal(&reply));
+        _ => {
+            let similar = cmd
+                .get_subcommands()
+                .map(|s| s.get_name().to_owned())
+                .filter(|name| strsim::jaro(name, first) > 0.8)
+                .max_by(|a, b| strsim::jaro(a, first).total_cmp(&strsim::jaro(b, first)));
+            let mut m = format!("unrecognized subcommand {first:?}");
+            if let Some(s) = similar {
+                m.push_str(&format!("\n\n  tip: a similar subcommand exists: '{s}'"));
             }
-            paste.clear();
+            m
         }
-        if line.is_none() {
-            return Ok(ExitCode::SUCCESS);
-        }
-    }
+    };
+    let _ = cmd
+        .error(clap::error::ErrorKind::InvalidSubcommand, message)
+        .print();
+    ExitCode::from(2)
 }

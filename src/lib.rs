@@ -17,6 +17,7 @@
 //! - [`reload`]: watch knowledge files and swap in valid edits.
 //! - [`store`]: per-server settings in SQLite.
 //! - [`live`]: Microsoft's live lookup page for codes without an entry (cached).
+//! - [`terminal`]: a reply drawn for a terminal (wrapped, coloured when a TTY).
 //! - [`text`]: every sentence users read.
 //! - `config`, `cli`, `bot`: settings, command line and Discord (binary only).
 #![warn(missing_docs)]
@@ -33,6 +34,7 @@ pub mod live;
 pub mod reload;
 pub mod render;
 pub mod store;
+pub mod terminal;
 pub mod text;
 
 pub use code::AadstsCode;

@@ -3,7 +3,7 @@
 //! code embeds, a line naming the rest, the ids block and the secret warning.
 //!
 //! Nothing here knows serenity; `bot/embed.rs` converts [`EmbedSpec`] into
-//! a Discord embed, and [`terminal`] draws the same data for a terminal.
+//! a Discord embed, and [`crate::terminal`] draws the same data for a terminal.
 
 use crate::code::AadstsCode;
 use crate::detect::Context;
@@ -427,51 +427,6 @@ fn capitalised(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Draws a reply for a terminal: the same words, without Discord markdown.
-pub fn terminal(reply: &ReplySpec) -> String {
-    let mut out = String::new();
-    if let Some(content) = &reply.content {
-        out.push_str(content);
-        out.push_str("\n\n");
-    }
-    for embed in &reply.embeds {
-        out.push_str(&terminal_embed(embed));
-        out.push('\n');
-    }
-    out
-}
-
-fn terminal_embed(e: &EmbedSpec) -> String {
-    let plain = |s: &str| s.replace("**", "").replace('`', "");
-    let rule = "─".repeat(e.title.chars().count().clamp(20, 72));
-    let mut out = format!("{}\n{rule}\n{}\n", plain(&e.title), plain(&e.description));
-    if let Some(url) = &e.url {
-        out.push_str(&format!("{url}\n"));
-    }
-    for f in &e.fields {
-        if f.inline {
-            out.push_str(&format!("{}: {}\n", f.name, plain(&f.value)));
-        } else {
-            out.push_str(&format!("\n{}\n", f.name));
-            for line in f.value.lines() {
-                out.push_str(&format!("  {}\n", plain(&unlink(line))));
-            }
-        }
-    }
-    if let Some(footer) = &e.footer {
-        out.push_str(&format!("\n{footer}\n"));
-    }
-    out
-}
-
-/// `[label](url)` -> `url` for terminals.
-fn unlink(line: &str) -> String {
-    match (line.find("]("), line.ends_with(')')) {
-        (Some(i), true) if line.starts_with('[') => line[i + 2..line.len() - 1].to_owned(),
-        _ => line.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -668,11 +623,11 @@ mod tests {
             None,
             false,
         );
-        let t = terminal(&r);
+        let t = crate::terminal::render(&r, &crate::terminal::Options::PLAIN);
         assert!(t.starts_with("AADSTS65001 · Name65001\n"));
         assert!(t.contains("  1. Admin: fff"));
         assert!(t.contains(
-            "  https://learn.microsoft.com/en-us/entra/identity/conditional-access/overview"
+            "  conditional-access/overview (https://learn.microsoft.com/en-us/entra/identity/conditional-access/overview)"
         ));
         assert!(!t.contains("**"));
     }

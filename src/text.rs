@@ -160,3 +160,62 @@ pub const LIVE_NOT_FOUND: &str = "Microsoft's live lookup doesn't know this code
 /// Terminal line when the live lookup failed (no detail: see the log).
 pub const LIVE_UNAVAILABLE: &str =
     "Microsoft's live lookup didn't answer just now; the link above still works.";
+// --- Terminal: the console, `lookup` and start-up hints -------------------
+
+/// The secret warning as the terminal shows it (no channel to delete from).
+pub const SECRET_WARNING_TERMINAL: &str = "⚠️ This text seems to contain a secret (a token, client secret, bearer header or private key). Rotate that credential, and don't paste it into chat or tickets.";
+/// Console greeting.
+pub const CONSOLE_WELCOME: &str = "aadsts-bot console: paste text with AADSTS codes (blank lines are fine), then end the paste with a line holding only `.` or with Ctrl-D to see the reply the bot would send. Type `quit` or `exit`, or press Ctrl-D at an empty prompt, to leave.";
+/// The console's prompt (on standard error, only when standard input is a terminal).
+pub const CONSOLE_PROMPT: &str = "paste, then `.` or Ctrl-D > ";
+/// Why `aadsts-bot run` refuses to start without a token and without a terminal.
+pub const NO_TOKEN_NOT_A_TERMINAL: &str = "DISCORD_TOKEN is not set: set it in the environment or .env to run the bot (or run `aadsts-bot console` for the terminal console)";
+
+/// The console's line naming the codes a bot reply leaves out.
+pub fn console_more_codes(rest: &[String]) -> String {
+    format!(
+        "Also found: {}. The bot names these in one line; see each with `aadsts-bot lookup CODE`.",
+        rest.join(", ")
+    )
+}
+
+/// `lookup` of a name that is no enum name, with the nearest one if any.
+pub fn no_entry_for(query: &str, suggestion: Option<&str>) -> String {
+    match suggestion {
+        Some(s) => format!("no entry for {query:?}; did you mean {s}?"),
+        None => format!(
+            "no entry for {query:?}: give a code (`50076`, `AADSTS50076`) or an enum name, or try `aadsts-bot search WORDS`"
+        ),
+    }
+}
+
+/// `lookup` of a code without an entry, naming the nearest known codes.
+pub fn nearest_codes(code: impl std::fmt::Display, near: &[String]) -> String {
+    format!(
+        "{code} has no entry in the knowledge base; nearest known: {}",
+        near.join(", ")
+    )
+}
+
+/// `aadsts-bot 50076`: a code where a subcommand belongs.
+pub fn code_as_subcommand(arg: &str, code: impl std::fmt::Display) -> String {
+    format!("{arg:?} is not a subcommand; to explain a code, run `aadsts-bot lookup {code}`")
+}
+
+/// No knowledge folder was found in any of the places tried.
+pub fn knowledge_not_found(tried: &[String]) -> String {
+    format!(
+        "no knowledge folder found; tried {}. Point to one with `--knowledge DIR` or KNOWLEDGE_DIR",
+        tried.join(", ")
+    )
+}
+
+/// The folder named by `--knowledge` or KNOWLEDGE_DIR does not exist.
+pub fn knowledge_dir_missing(dir: &str, from: &str) -> String {
+    format!("knowledge folder {dir} (from {from}) does not exist")
+}
+
+/// The bot cannot open a connection to Discord's API at all.
+pub fn discord_unreachable(url: &str, reason: &str) -> String {
+    format!("cannot reach Discord at {url} ({reason}); check DISCORD_API_URL and the network")
+}
