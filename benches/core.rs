@@ -90,8 +90,12 @@ fn scan(c: &mut Criterion) {
     g.bench_function("aadsts_find_codes", |b| {
         b.iter(|| detect::find_codes(black_box(&log)))
     });
-    g.bench_function("aadsts_prefix_scalar", |b| {
-        b.iter(|| detect::find_prefix_scalar(black_box(&log), 0))
+    let prefix = regex::bytes::Regex::new(r"(?i-u)aadsts").unwrap();
+    g.bench_function("regex_prefix_only", |b| {
+        b.iter(|| prefix.find_iter(black_box(&log)).count())
+    });
+    g.bench_function("aadsts_detect", |b| {
+        b.iter(|| detect::detect(black_box(&log)))
     });
     let finder = memchr::memmem::Finder::new(b"AADSTS");
     g.bench_function("memchr_memmem_literal", |b| {
