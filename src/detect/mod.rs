@@ -413,7 +413,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
 
         #[test]
         fn prefix_search_agrees_with_naive(
