@@ -5,8 +5,8 @@
 //! The scan is linear: the `regex` crate's literal prefilter finds the
 //! `AADSTS` prefix in any letter case at memory speed (SIMD where the CPU
 //! has it, portable code elsewhere, no `unsafe` here), and only the few
-//! candidates it finds are checked by hand. The context (see [`context`])
-//! and the secret guard (see [`secret`]) only run once a code was found, so
+//! candidates it finds are checked by hand. The context (see [`find_context`])
+//! and the secret guard (see [`find_secrets`]) only run once a code was found, so
 //! code-free text costs nothing more.
 //!
 //! Invisible characters (zero-width spaces and joiners, bidi marks, the
