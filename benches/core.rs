@@ -101,6 +101,12 @@ fn scan(c: &mut Criterion) {
     g.bench_function("aadsts_detect", |b| {
         b.iter(|| detect::detect(black_box(&log)))
     });
+    // What stripping invisible characters first would add: one more pass
+    // for their UTF-8 lead bytes (U+200B.. and U+2060.. start with E2, U+FEFF
+    // with EF, U+00AD with C2).
+    g.bench_function("memchr3_invisible_lead_bytes", |b| {
+        b.iter(|| memchr::memchr3_iter(0xE2, 0xEF, 0xC2, black_box(&log)).count())
+    });
     let finder = memchr::memmem::Finder::new(b"AADSTS");
     g.bench_function("memchr_memmem_literal", |b| {
         b.iter(|| finder.find_iter(black_box(&log)).count())
