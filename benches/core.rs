@@ -4,12 +4,16 @@
 //! the whole knowledge base. Results go to BENCHMARKS.md.
 //!
 //! `cargo bench --bench core` (add `-- scan` etc. to pick a group).
+//! `cargo bench --bench core -- fuzz_10m` runs only the long robustness run:
+//! ten million generated inputs through the detector, the secret guard and
+//! the markdown escaper (one in ten also through the knowledge parser),
+//! counting panics.
 
 use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use aadsts_bot::{detect, Engine, Knowledge};
+use aadsts_bot::{detect, markdown, Engine, Knowledge};
 use criterion::{Criterion, Throughput};
 
 /// A deterministic chat log without codes: words, ids, near-misses such as
@@ -90,8 +94,18 @@ fn scan(c: &mut Criterion) {
     g.bench_function("aadsts_find_codes", |b| {
         b.iter(|| detect::find_codes(black_box(&log)))
     });
-    g.bench_function("aadsts_prefix_scalar", |b| {
-        b.iter(|| detect::find_prefix_scalar(black_box(&log), 0))
+    let prefix = regex::bytes::Regex::new(r"(?i-u)aadsts").unwrap();
+    g.bench_function("regex_prefix_only", |b| {
+        b.iter(|| prefix.find_iter(black_box(&log)).count())
+    });
+    g.bench_function("aadsts_detect", |b| {
+        b.iter(|| detect::detect(black_box(&log)))
+    });
+    // What stripping invisible characters first would add: one more pass
+    // for their UTF-8 lead bytes (U+200B.. and U+2060.. start with E2, U+FEFF
+    // with EF, U+00AD with C2).
+    g.bench_function("memchr3_invisible_lead_bytes", |b| {
+        b.iter(|| memchr::memchr3_iter(0xE2, 0xEF, 0xC2, black_box(&log)).count())
     });
     let finder = memchr::memmem::Finder::new(b"AADSTS");
     g.bench_function("memchr_memmem_literal", |b| {
@@ -162,17 +176,150 @@ fn load(c: &mut Criterion) {
     g.finish();
 }
 
+/// The next xorshift64* value.
+fn step(x: &mut u64) -> u64 {
+    *x ^= *x >> 12;
+    *x ^= *x << 25;
+    *x ^= *x >> 27;
+    x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32
+}
+
+/// Pieces the generated inputs are made of: code parts, separators,
+/// escapes, invisible characters, credential parts, markdown, TOML syntax.
+const PIECES: &[&str] = &[
+    "AADSTS",
+    "aadsts",
+    "AaDsTs",
+    "AADST",
+    "0",
+    "1",
+    "5",
+    "9",
+    "50076",
+    "7000215",
+    "123456789",
+    " ",
+    "-",
+    "_",
+    "%",
+    "%20",
+    "%3a",
+    "\\n",
+    "\\u0022",
+    "\n",
+    ":",
+    "=",
+    "\"",
+    "'",
+    "&",
+    "?",
+    ";",
+    "x",
+    "é",
+    "\u{200b}",
+    "\u{00ad}",
+    "\u{feff}",
+    "\u{202e}",
+    "\u{17f}",
+    "Trace ID: ",
+    "Request Id: ",
+    "0b3f6e4a-1111-2222-3333-444455556666",
+    "Timestamp: 2024-05-01 10:20:30Z",
+    "password",
+    "pwd",
+    "client_secret",
+    "refresh_token",
+    "AccountKey",
+    "sig",
+    "sv",
+    "0.A",
+    "eyJ",
+    "Authorization: Bearer ",
+    "-----BEGIN PRIVATE KEY-----",
+    "Zm9vYmFyYmF6",
+    "@everyone",
+    "<@1>",
+    "```",
+    "*",
+    "|",
+    "[x](https://a.example)",
+    "https://",
+    "#",
+    ">",
+    "[[error]]\n",
+    "code = ",
+    "title = ",
+    "\"\"\"",
+    "'''",
+    "[",
+    "]",
+    "{",
+    "}",
+];
+
+/// `inputs` generated inputs through detect, find_secrets and
+/// markdown::escape, one in ten also through the knowledge parser;
+/// reports inputs, seconds and panics.
+fn fuzz(inputs: u64) {
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    let (mut panics, mut with_codes, mut with_secrets, mut parsed) = (0u64, 0u64, 0u64, 0u64);
+    let start = Instant::now();
+    for i in 0..inputs {
+        buf.clear();
+        let len = step(&mut x) % 120;
+        if i % 3 == 0 {
+            // Any bytes at all.
+            buf.extend((0..len * 3).map(|_| step(&mut x) as u8));
+        } else {
+            for _ in 0..len {
+                buf.extend_from_slice(PIECES[step(&mut x) as usize % PIECES.len()].as_bytes());
+            }
+        }
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let d = detect::detect(black_box(&buf));
+            let secrets = detect::find_secrets(&buf);
+            let text = String::from_utf8_lossy(&buf);
+            black_box(markdown::escape(&text));
+            let knowledge =
+                (i % 10 == 1).then(|| Knowledge::from_sources(&[("x.toml", &text)], None).is_ok());
+            (!d.codes.is_empty(), !secrets.is_empty(), knowledge)
+        }));
+        match outcome {
+            Ok((codes, secrets, knowledge)) => {
+                with_codes += u64::from(codes);
+                with_secrets += u64::from(secrets);
+                parsed += u64::from(knowledge.is_some());
+            }
+            Err(_) => panics += 1,
+        }
+    }
+    let _ = std::panic::take_hook();
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "fuzz_10m: {inputs} inputs ({parsed} also through the knowledge parser) in {secs:.1} s \
+         ({:.2} µs each); {with_codes} with codes, {with_secrets} with secrets; panics={panics}",
+        secs * 1e6 / inputs as f64
+    );
+    assert_eq!(panics, 0, "some inputs panicked");
+}
+
 fn main() {
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    if filter.iter().any(|f| f == "fuzz_10m") {
+        fuzz(10_000_000);
+        return;
+    }
     let mut c = Criterion::default().configure_from_args();
     let engine = Engine::new(Knowledge::load(knowledge_dir(), None).expect("knowledge loads"));
     scan(&mut c);
     hot_path(&mut c, &engine);
     load(&mut c);
     c.final_summary();
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
     if filter.is_empty()
         || filter
             .iter()

@@ -8,6 +8,7 @@
 //! - [`code`]: the [`AadstsCode`] value type and its parser.
 //! - [`detect`]: find codes, trace/correlation ids, timestamps and secrets in text.
 //! - [`knowledge`]: load and validate `knowledge/*.toml`; look up and search.
+//! - [`markdown`]: escape user text for a public Discord message.
 //! - [`render`]: entries -> [`EmbedSpec`] values within Discord's limits.
 //! - [`attachment`]: which attachments are read and how they become text.
 //! - [`cache`]: rendered embeds and cooldowns (`DashMap`).
@@ -31,6 +32,7 @@ pub mod detect;
 pub mod engine;
 pub mod knowledge;
 pub mod live;
+pub mod markdown;
 pub mod reload;
 pub mod render;
 pub mod store;

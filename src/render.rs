@@ -343,6 +343,7 @@ pub fn unknown(code: AadstsCode, host: &str, version: &str) -> EmbedSpec {
 /// The ids block Microsoft support asks for, when the text had any.
 pub fn details(context: &Context) -> Option<EmbedSpec> {
     let rows: Vec<String> = [
+        ("Request ID", &context.request_id),
         ("Trace ID", &context.trace_id),
         ("Correlation ID", &context.correlation_id),
         ("Timestamp", &context.timestamp),
@@ -611,6 +612,19 @@ mod tests {
         assert_eq!(
             details(&with_id).unwrap().description,
             "Correlation ID: `abc`\nOAuth error: `invalid_grant`"
+        );
+    }
+
+    #[test]
+    fn details_show_a_request_id_alone() {
+        let only_request = Context {
+            request_id: Some("0b3f6e4a-1111-2222-3333-444455556666".into()),
+            host: Some("login.microsoftonline.com".into()),
+            ..Context::default()
+        };
+        assert_eq!(
+            details(&only_request).unwrap().description,
+            "Request ID: `0b3f6e4a-1111-2222-3333-444455556666`\nSign-in host: `login.microsoftonline.com`"
         );
     }
 
