@@ -250,11 +250,7 @@ impl Index {
             add(&e.meaning, MEANING_WEIGHT);
             add(&e.causes.join(" "), CAUSE_WEIGHT);
             // Skip the role word: "admin" in every fix says nothing.
-            let fixes: Vec<&str> = e
-                .fixes
-                .iter()
-                .map(|f| f.split_once(": ").map_or(f.as_str(), |(_, rest)| rest))
-                .collect();
+            let fixes: Vec<&str> = e.fixes.iter().map(|f| f.step.as_str()).collect();
             add(&fixes.join(" "), FIX_WEIGHT);
             for (t, (w, _)) in weights {
                 postings.entry(t).or_default().push((i, w));
