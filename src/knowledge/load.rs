@@ -610,6 +610,118 @@ source = "learn"
     }
 
     #[test]
+    fn a_syntax_error_is_reported_once_without_knock_ons() {
+        // b.toml points at 50079, which a.toml would define if it parsed.
+        let b = GOOD
+            .replacen("code = 50076", "code = 50176", 1)
+            .replacen("code = 50079", "code = 50178", 1)
+            .replacen("related = [50079]", "related = [50079, 50178]", 1);
+        let broken = GOOD.replacen("title = \"MFA required\"", "title = = 1", 1);
+        let p = problems(&[("a.toml", &broken), ("b.toml", &b)]);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("a.toml:5:9: "), "{p:?}");
+        let Err(LoadError::Invalid(list)) =
+            Knowledge::from_sources(&[("a.toml", &broken), ("b.toml", &b)], None)
+        else {
+            panic!("must fail")
+        };
+        assert_eq!(list[0].kind, ProblemKind::Syntax);
+    }
+
+    #[test]
+    fn problems_have_kinds() {
+        let kinds = |files: &[(&str, &str)]| match Knowledge::from_sources(files, None) {
+            Err(LoadError::Invalid(p)) => p.iter().map(|p| p.kind).collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        assert_eq!(
+            kinds(&[("a.toml", GOOD), ("b.toml", GOOD)]),
+            [ProblemKind::Duplicate, ProblemKind::Duplicate]
+        );
+        let bad = GOOD.replacen("related = [50079]", "related = [12345]", 1);
+        assert_eq!(kinds(&[("a.toml", &bad)]), [ProblemKind::UnknownRelated]);
+        assert_eq!(kinds(&[("501xx.toml", GOOD)]), [ProblemKind::Placement; 2]);
+        let long = GOOD.replacen("MFA required\"", &format!("{}\"", "x".repeat(200)), 1);
+        assert_eq!(kinds(&[("a.toml", &long)]), [ProblemKind::Limits]);
+    }
+
+    #[test]
+    fn empty_or_missing_folder_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Knowledge::load(dir.path(), None).unwrap_err();
+        assert!(matches!(err, LoadError::Empty { .. }), "{err}");
+        assert!(err.to_string().contains("has no *.toml file"), "{err}");
+        let missing = dir.path().join("nope");
+        let err = Knowledge::load(&missing, None).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(&missing.display().to_string()), "{text}");
+        assert!(
+            text.contains("--knowledge DIR") && text.contains("KNOWLEDGE_DIR"),
+            "{text}"
+        );
+    }
+
+    const VARIANT: &str = "\n[[error.variants]]\nmatch = \"client_secret\"\nmeaning = \"A public client sent a secret.\"\ncauses = [\"The app is registered as public.\"]\nfixes = [\"Developer: remove the secret from the request.\"]\n";
+
+    fn with_variants(variants: &str) -> String {
+        let end = GOOD.find("\n[[error]]\ncode = 50079").unwrap();
+        format!("{}{variants}{}", &GOOD[..end], &GOOD[end..])
+    }
+
+    #[test]
+    fn variants_load_and_match() {
+        let k = Knowledge::from_sources(&[("a.toml", &with_variants(VARIANT))], None).unwrap();
+        let e = k.get(AadstsCode::new(50076).unwrap()).unwrap();
+        assert_eq!(e.variants.len(), 1);
+        assert_eq!(
+            e.variants[0].fixes[0].who,
+            crate::knowledge::Audience::Developer
+        );
+        assert_eq!(e.variant_for(b"x CLIENT_SECRET y").map(|(i, _)| i), Some(0));
+        assert!(e.variant_for(b"client secret").is_none());
+        assert!(e.variant_for(b"").is_none());
+    }
+
+    #[test]
+    fn the_longest_matching_phrase_wins() {
+        let two = format!(
+            "{VARIANT}\n[[error.variants]]\nmatch = \"client_secret is not allowed\"\nmeaning = \"More specific.\"\n"
+        );
+        let k = Knowledge::from_sources(&[("a.toml", &with_variants(&two))], None).unwrap();
+        let e = k.get(AadstsCode::new(50076).unwrap()).unwrap();
+        assert_eq!(
+            e.variant_for(b"the client_secret is NOT allowed here")
+                .map(|(i, _)| i),
+            Some(1)
+        );
+        assert_eq!(e.variant_for(b"client_secret").map(|(i, _)| i), Some(0));
+    }
+
+    #[test]
+    fn variants_are_validated() {
+        let p = problems(&[("a.toml", &with_variants(&format!("{VARIANT}{VARIANT}")))]);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].contains("duplicate variant phrase \"client_secret\""),
+            "{p:?}"
+        );
+        assert!(p[0].starts_with("a.toml:22:9: "), "{p:?}");
+        let empty = VARIANT.replace("match = \"client_secret\"", "match = \" \"");
+        assert!(problems(&[("a.toml", &with_variants(&empty))])[0].contains("must not be empty"));
+        let no_role = VARIANT.replace("Developer: remove", "Remove");
+        assert!(
+            problems(&[("a.toml", &with_variants(&no_role))])[0].contains("each fix starts with")
+        );
+        let long = VARIANT.replace("A public client sent a secret.", &"m".repeat(700));
+        assert!(problems(&[("a.toml", &with_variants(&long))])[0]
+            .contains("variant meaning is 700 characters"));
+        let unknown = VARIANT.replace("meaning =", "colour = 1\nmeaning =");
+        assert!(
+            problems(&[("a.toml", &with_variants(&unknown))])[0].contains("unknown field `colour`")
+        );
+    }
+
+    #[test]
     fn line_col_counts_characters() {
         let f = SourceFile::new(PathBuf::from("x"), "ab\né€x\n".into());
         assert_eq!(f.line_col(0), (1, 1));
