@@ -7,6 +7,7 @@
 
 mod family;
 mod load;
+mod query;
 pub mod reference;
 mod schema;
 mod search;
