@@ -406,12 +406,21 @@ fn check(
         }
         eprintln!("coverage: {}", r.coverage);
     }
+    let missing = problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::MissingEntry)
+        .count();
     eprintln!(
-        "{} entries in {}, knowledge version {}; {}",
+        "{} entries in {}, knowledge version {}; {}{}",
         knowledge.len(),
         dir.display(),
         knowledge.version(),
         problem_summary(problems),
+        if report.is_some() {
+            format!(", {missing} reference code(s) missing")
+        } else {
+            String::new()
+        },
     );
     Ok(if problems.is_empty() {
         ExitCode::SUCCESS
