@@ -98,38 +98,25 @@ impl Entry {
     /// The variant whose phrase occurs in `pasted` (ASCII letter case
     /// ignored), with its position in [`Entry::variants`]. When several
     /// match, the longest phrase wins (the most specific), then the first
-    /// listed. Linear in the text for each phrase.
+    /// listed. Linear in the text: one lower-cased copy (only for entries
+    /// with variants), then a `memmem` search per phrase.
     pub fn variant_for(&self, pasted: &[u8]) -> Option<(usize, &Variant)> {
+        if self.variants.is_empty() || pasted.is_empty() {
+            return None;
+        }
+        let lower = pasted.to_ascii_lowercase();
         let mut best: Option<(usize, &Variant)> = None;
         for (i, v) in self.variants.iter().enumerate() {
             if best.is_some_and(|(_, b)| b.phrase.len() >= v.phrase.len()) {
                 continue;
             }
-            if contains_ignore_case(pasted, v.phrase.as_bytes()) {
+            let phrase = v.phrase.to_ascii_lowercase();
+            if memchr::memmem::find(&lower, phrase.as_bytes()).is_some() {
                 best = Some((i, v));
             }
         }
         best
     }
-}
-
-/// `needle` in `haystack`, ASCII letters in any case. Candidates are found
-/// with `memchr2` on the first byte's two cases, so a text without that
-/// letter costs one fast pass.
-fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
-    let Some(&first) = needle.first() else {
-        return false;
-    };
-    if needle.len() > haystack.len() {
-        return false;
-    }
-    let last_start = haystack.len() - needle.len();
-    memchr::memchr2_iter(
-        first.to_ascii_lowercase(),
-        first.to_ascii_uppercase(),
-        &haystack[..=last_start],
-    )
-    .any(|i| haystack[i..i + needle.len()].eq_ignore_ascii_case(needle))
 }
 
 /// The loaded, validated knowledge base with its indexes.
