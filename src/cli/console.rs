@@ -70,7 +70,7 @@ fn answer(engine: &Engine, paste: &[u8], options: &terminal::Options) -> anyhow:
     )?;
     if !detection.codes.is_empty() {
         let secret = detect::has_secret(paste);
-        let mut reply = engine.reply(&detection, secret);
+        let mut reply = engine.reply_with_text(&detection, paste, secret);
         // The bot's own content line points at `/aadsts`; say it for a terminal.
         let mut lines = Vec::new();
         if secret {
