@@ -13,6 +13,8 @@
 //! - [`engine`]: text in, [`ReplySpec`] out; holds knowledge and cache.
 //! - [`reload`]: watch knowledge files and swap in valid edits.
 //! - [`store`]: per-server settings in SQLite.
+//! - [`ocr`]: read the text in a screenshot (Tesseract subprocess, bounded).
+//! - [`screen`]: codes in OCR text (confusions repaired, block-page codes).
 //! - [`text`]: every sentence users read.
 //! - `config`, `cli`, `bot`: settings, command line and Discord (binary only).
 #![warn(missing_docs)]
@@ -23,8 +25,10 @@ pub mod code;
 pub mod detect;
 pub mod engine;
 pub mod knowledge;
+pub mod ocr;
 pub mod reload;
 pub mod render;
+pub mod screen;
 pub mod store;
 pub mod text;
 
