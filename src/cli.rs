@@ -62,6 +62,9 @@ enum Command {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Longest Tesseract may take on an image, in seconds.
+        #[arg(long, default_value_t = 10, value_name = "SECS")]
+        ocr_timeout: u64,
     },
     /// Search the knowledge base by words: `search client secret expired`.
     Search {
@@ -110,7 +113,11 @@ pub fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => run_default(config, &dir),
         Command::Lookup { code, format } => lookup(&load(&dir, &config)?, &code, format),
-        Command::Scan { file, format } => scan(&dir, &config, &file, format),
+        Command::Scan {
+            file,
+            format,
+            ocr_timeout,
+        } => scan(&dir, &config, &file, format, ocr_timeout),
         Command::Search {
             words,
             limit,
@@ -274,23 +281,32 @@ fn image_name(file: &Path) -> bool {
 }
 
 /// Reads the text in an image with OCR, on a small runtime of its own.
-fn read_image(bytes: Vec<u8>) -> anyhow::Result<Result<String, ocr::OcrError>> {
+fn read_image(bytes: Vec<u8>, timeout_secs: u64) -> anyhow::Result<Result<String, ocr::OcrError>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the OCR runtime")?;
-    let ocr = ocr::Ocr::new(ocr::OcrConfig::default());
+    let ocr = ocr::Ocr::new(ocr::OcrConfig {
+        timeout: std::time::Duration::from_secs(timeout_secs),
+        ..ocr::OcrConfig::default()
+    });
     Ok(runtime.block_on(ocr.read(bytes)))
 }
 
-fn scan(dir: &Path, config: &Config, file: &Path, format: Format) -> anyhow::Result<ExitCode> {
+fn scan(
+    dir: &Path,
+    config: &Config,
+    file: &Path,
+    format: Format,
+    ocr_timeout: u64,
+) -> anyhow::Result<ExitCode> {
     let input = read_input(file)?;
     // Images by their magic bytes (the name may say nothing): OCR, then the
     // rules for screenshot text instead of typed text.
     let from_image = ocr::sniff(&input).is_some() || image_name(file);
     let ocr_text;
     let (detection, input): (Detection, &[u8]) = if from_image {
-        ocr_text = match read_image(input.to_vec())? {
+        ocr_text = match read_image(input.to_vec(), ocr_timeout)? {
             Ok(text) => text,
             Err(e) => {
                 tracing::debug!(error = %e, "image not read");
