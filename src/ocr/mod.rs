@@ -198,7 +198,8 @@ impl Ocr {
     }
 
     /// True when the engine can run. Checked once (for Tesseract: runs
-    /// `tesseract --version`, a few milliseconds) and remembered.
+    /// `tesseract --version`, a few milliseconds, blocking) and remembered;
+    /// [`Ocr::read`] makes that first check on tokio's blocking pool.
     pub fn available(&self) -> bool {
         *self
             .inner
@@ -261,7 +262,17 @@ impl Ocr {
 
     async fn read_counted(&self, bytes: Vec<u8>) -> Result<String, OcrError> {
         let inner = &*self.inner;
-        if !self.available() {
+        let available = match inner.available.get() {
+            Some(&known) => known,
+            // The first check runs a subprocess: off the runtime thread.
+            None => {
+                let me = self.clone();
+                tokio::task::spawn_blocking(move || me.available())
+                    .await
+                    .unwrap_or(false)
+            }
+        };
+        if !available {
             return Err(OcrError::Unavailable);
         }
         let limit = inner.config.jobs + inner.config.queue;

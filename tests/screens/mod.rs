@@ -3,9 +3,9 @@
 //! `fonts-dejavu-core` (no committed binaries, no Python in CI).
 //!
 //! The layouts follow the two pages users post: the sign-in error page
-//! ("Sorry, but we're having trouble signing you in." + `AADSTSnnnnn: ...`
-//! + "Troubleshooting details") and the Conditional Access block page
-//! ("You cannot access this right now" + "Error Code: 53003"). Each comes
+//! ("Sorry, but we're having trouble signing you in.", `AADSTSnnnnn: ...`,
+//! "Troubleshooting details") and the Conditional Access block page
+//! ("You cannot access this right now", "Error Code: 53003"). Each comes
 //! light or dark, at 100 % or 150 % display scale, as PNG or JPEG, full
 //! screen (1920x1080) or as a phone-size crop of the card.
 
