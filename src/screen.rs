@@ -2,7 +2,7 @@
 //! typed text: letters and digits get confused, and Microsoft's Conditional
 //! Access block page prints its code without the `AADSTS` prefix.
 //!
-//! [`detect`] repairs the OCR text ([`normalise`]) and then runs the same
+//! [`detect()`] repairs the OCR text ([`normalise`]) and then runs the same
 //! [`crate::detect::detect`] as for chat. The repairs are narrow:
 //! - A token that looks like an AADSTS code (`AADST5 50O76`, `AAD5TS5OO76`)
 //!   is rewritten when the reading is unambiguous: the prefix may only have

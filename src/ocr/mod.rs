@@ -1,7 +1,7 @@
 //! Purpose: read the text in a screenshot, with bounded work.
 //!
 //! Users post a screenshot of Microsoft's sign-in error page instead of its
-//! text. [`Ocr`] prepares the picture in Rust ([`prepare`]: limits checked
+//! text. [`Ocr`] prepares the picture in Rust ([`prepare()`]: limits checked
 //! from the header, grayscale, dark themes inverted, small text upscaled)
 //! and hands it to an [`OcrEngine`]: by default [`Tesseract`], run as a
 //! subprocess with a hard timeout, so a crash or a hang on a crafted image
