@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use aadsts_bot::detect::{self, Detection};
 use aadsts_bot::knowledge::{reference, Entry, Knowledge, LoadError, ProblemKind};
-use aadsts_bot::{live, render, terminal, text, AadstsCode, Engine};
+use aadsts_bot::{live, ocr, render, screen, terminal, text, AadstsCode, Engine};
 use console::console;
 
 use crate::config::Config;
@@ -65,11 +65,15 @@ enum Command {
         format: Format,
     },
     /// Find every code in a file (`-` for standard input) and explain each.
+    /// A screenshot (PNG, JPEG, WebP) is read with OCR (Tesseract).
     Scan {
-        /// The file to scan, or `-` for standard input.
+        /// The file to scan (text or image), or `-` for standard input.
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Longest Tesseract may take on an image, in seconds.
+        #[arg(long, default_value_t = 10, value_name = "SECS")]
+        ocr_timeout: u64,
     },
     /// Search the knowledge base by words: `search client secret expired`.
     Search {
@@ -124,7 +128,11 @@ pub fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => run_default(config, &dir),
         Command::Lookup { code, format } => lookup(&load(&dir, &config)?, &code, format),
-        Command::Scan { file, format } => scan(&dir, &config, &file, format),
+        Command::Scan {
+            file,
+            format,
+            ocr_timeout,
+        } => scan(&dir, &config, &file, format, ocr_timeout),
         Command::Search {
             words,
             limit,
@@ -357,9 +365,52 @@ fn read_input(file: &Path) -> anyhow::Result<Input> {
     Ok(Input::Mapped(map))
 }
 
-fn scan(dir: &Path, config: &Config, file: &Path, format: Format) -> anyhow::Result<ExitCode> {
+/// File names that promise an image; such a file is read as one even when
+/// its bytes are not (and then refused politely).
+fn image_name(file: &Path) -> bool {
+    file.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["png", "jpg", "jpeg", "webp"].contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Reads the text in an image with OCR, on a small runtime of its own.
+fn read_image(bytes: Vec<u8>, timeout_secs: u64) -> anyhow::Result<Result<String, ocr::OcrError>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the OCR runtime")?;
+    let ocr = ocr::Ocr::new(ocr::OcrConfig {
+        timeout: std::time::Duration::from_secs(timeout_secs),
+        ..ocr::OcrConfig::default()
+    });
+    Ok(runtime.block_on(ocr.read(bytes)))
+}
+
+fn scan(
+    dir: &Path,
+    config: &Config,
+    file: &Path,
+    format: Format,
+    ocr_timeout: u64,
+) -> anyhow::Result<ExitCode> {
     let input = read_input(file)?;
-    let detection = detect::detect(&input);
+    // Images by their magic bytes (the name may say nothing): OCR, then the
+    // rules for screenshot text instead of typed text.
+    let from_image = ocr::sniff(&input).is_some() || image_name(file);
+    let ocr_text;
+    let (detection, input): (Detection, &[u8]) = if from_image {
+        ocr_text = match read_image(input.to_vec(), ocr_timeout)? {
+            Ok(text) => text,
+            Err(e) => {
+                tracing::debug!(error = %e, "image not read");
+                eprintln!("{}", text::ocr_refused(&e));
+                return Ok(ExitCode::from(2));
+            }
+        };
+        (screen::detect(&ocr_text), ocr_text.as_bytes())
+    } else {
+        (detect::detect(&input), &input)
+    };
     // Knowledge is only needed once a code is found.
     let knowledge = if detection.codes.is_empty() {
         Knowledge::default()
@@ -367,8 +418,15 @@ fn scan(dir: &Path, config: &Config, file: &Path, format: Format) -> anyhow::Res
         load(dir, config)?
     };
     match format {
-        Format::Json => print_json(&scan_json(&knowledge, &detection))?,
+        Format::Json => {
+            let mut value = scan_json(&knowledge, &detection);
+            value["source"] = json!(if from_image { "image" } else { "text" });
+            print_json(&value)?
+        }
         Format::Text => {
+            if from_image {
+                outln!("{}", text::READ_FROM_IMAGE);
+            }
             if detection.codes.is_empty() {
                 outln!("No AADSTS code found.");
             } else {
@@ -376,7 +434,7 @@ fn scan(dir: &Path, config: &Config, file: &Path, format: Format) -> anyhow::Res
                 let engine = Engine::new(knowledge);
                 let host = render::lookup_host(detection.context.host.as_deref());
                 let reply = render::ReplySpec {
-                    content: detect::has_secret(&input).then(|| text::SECRET_WARNING.to_owned()),
+                    content: detect::has_secret(input).then(|| text::SECRET_WARNING.to_owned()),
                     embeds: detection
                         .codes
                         .iter()

@@ -19,6 +19,8 @@
 //! - [`store`]: per-server settings in SQLite.
 //! - [`live`]: Microsoft's live lookup page for codes without an entry (cached).
 //! - [`terminal`]: a reply drawn for a terminal (wrapped, coloured when a TTY).
+//! - [`ocr`]: read the text in a screenshot (Tesseract subprocess, bounded).
+//! - [`screen`]: codes in OCR text (confusions repaired, block-page codes).
 //! - [`text`]: every sentence users read.
 //! - `config`, `cli`, `bot`: settings, command line and Discord (binary only).
 #![warn(missing_docs)]
@@ -33,8 +35,10 @@ pub mod engine;
 pub mod knowledge;
 pub mod live;
 pub mod markdown;
+pub mod ocr;
 pub mod reload;
 pub mod render;
+pub mod screen;
 pub mod store;
 pub mod terminal;
 pub mod text;

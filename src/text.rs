@@ -261,3 +261,22 @@ pub fn no_steps_for(who: crate::knowledge::Audience) -> String {
     };
     format!("There is nothing for {whom} to do here; see the full explanation for who acts.")
 }
+/// Line above the answer when the codes were read from a screenshot.
+pub const READ_FROM_IMAGE: &str =
+    "📷 Read from the image (OCR): check the code against the screenshot.";
+
+/// Why an image could not be read, in words for the person who posted it
+/// (never the internal detail).
+pub fn ocr_refused(error: &crate::ocr::OcrError) -> &'static str {
+    use crate::ocr::OcrError as E;
+    match error {
+        E::TooLarge { .. } => "This image is too large to read (at most 8 MiB).",
+        E::TooManyPixels { .. } => "This image has too many pixels to read (at most 40 megapixels).",
+        E::NotAnImage => "This file is not a PNG, JPEG or WebP image.",
+        E::Undecodable => "This image could not be opened: it seems damaged or cut off.",
+        E::Unavailable => "Reading images needs Tesseract: install the tesseract-ocr and tesseract-ocr-eng packages.",
+        E::QueueFull => "Too many images are being read right now; please paste the error text instead.",
+        E::Timeout => "Reading this image took too long; please paste the error text instead.",
+        E::Failed(_) => "This image could not be read; please paste the error text instead.",
+    }
+}
