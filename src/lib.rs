@@ -12,7 +12,8 @@
 //! - [`cache`]: rendered embeds and cooldowns (`DashMap`).
 //! - [`engine`]: text in, [`ReplySpec`] out; holds knowledge and cache.
 //! - [`reload`]: watch knowledge files and swap in valid edits.
-//! - [`store`]: per-server settings in SQLite.
+//! - [`store`]: settings, team notes, votes, usage counts and the live-lookup
+//!   cache, in SQLite or PostgreSQL, mirrored in memory.
 //! - [`text`]: every sentence users read.
 //! - `config`, `cli`, `bot`: settings, command line and Discord (binary only).
 #![warn(missing_docs)]

@@ -140,3 +140,11 @@ pub fn attachments_set(on: bool) -> String {
         "Attachments are no longer scanned.".into()
     }
 }
+
+/// A settings write refused because the database is read-only.
+pub const STORE_READ_ONLY: &str = "settings can't be saved: the database is read-only";
+
+/// A team note that is too long.
+pub fn note_too_long(max: usize) -> String {
+    format!("a team note can be at most {max} characters")
+}
