@@ -14,26 +14,24 @@ use std::time::Duration;
 
 use ::postgres::config::Host;
 use ::postgres::error::SqlState;
-use ::postgres::fallible_iterator::FallibleIterator;
-use ::postgres::{Client, Config, NoTls, Notification};
+use ::postgres::{Client, Config, NoTls};
 
 use super::{
-    code_of, from_unix, redact, unix, Backend, Change, GuildSettings, LiveRow, Notes, Snapshot,
-    StoreError, UsageBatch, Vote, VoteOutcome, Watcher,
+    code_of, from_unix, redact, unix, Backend, GuildSettings, LiveRow, Notes, Snapshot, StoreError,
+    UsageBatch, Vote, VoteOutcome, Watcher,
 };
 use crate::AadstsCode;
 
+mod listen;
+
 /// Embedded migrations, applied in order; version = position + 1.
 const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/postgres/0001_settings.sql"),
-    include_str!("../../migrations/postgres/0002_live_usage_votes_notes.sql"),
+    include_str!("../../../migrations/postgres/0001_settings.sql"),
+    include_str!("../../../migrations/postgres/0002_live_usage_votes_notes.sql"),
 ];
 
 /// Key of the advisory lock that serialises migrations across processes.
 const MIGRATION_LOCK: i64 = 0x0AAD_5750_0001;
-
-/// At most this many notices are taken per wait; more means "reload all".
-const MAX_NOTICES: usize = 1000;
 
 type Job = Box<dyn FnOnce(&mut Client) + Send>;
 
@@ -490,65 +488,9 @@ impl Backend for Postgres {
     }
 
     fn watcher(&self) -> Result<Option<Box<dyn Watcher>>, StoreError> {
-        Ok(Some(Box::new(PgWatcher {
-            config: self.config.clone(),
-            channel: self.channel.clone(),
-            client: None,
-        })))
-    }
-}
-
-/// The `LISTEN` connection (owned by the sync thread).
-struct PgWatcher {
-    config: Config,
-    channel: String,
-    client: Option<Client>,
-}
-
-fn change_of(n: &Notification) -> Change {
-    n.payload().parse().map_or(Change::All, Change::Guild)
-}
-
-/// Changes noticed within `timeout`, then whatever else is already queued.
-fn drain(client: &mut Client, timeout: Duration) -> Result<Vec<Change>, ::postgres::Error> {
-    let mut notices = client.notifications();
-    let Some(first) = notices.timeout_iter(timeout).next()? else {
-        return Ok(Vec::new());
-    };
-    let mut changes = vec![change_of(&first)];
-    let mut more = notices.iter();
-    while let Some(n) = more.next()? {
-        if changes.len() >= MAX_NOTICES {
-            return Ok(vec![Change::All]);
-        }
-        changes.push(change_of(&n));
-    }
-    changes.sort_unstable_by_key(|c| match c {
-        Change::All => (0, 0),
-        Change::Guild(g) => (1, *g),
-    });
-    changes.dedup();
-    Ok(changes)
-}
-
-impl Watcher for PgWatcher {
-    fn wait(&mut self, timeout: Duration) -> Result<Vec<Change>, StoreError> {
-        let client = match &mut self.client {
-            Some(c) if !c.is_closed() => c,
-            _ => {
-                self.client = None;
-                let mut c = self.config.connect(NoTls)?;
-                let quoted = self.channel.replace('"', "\"\"");
-                c.batch_execute(&format!("LISTEN \"{quoted}\""))?;
-                self.client = Some(c);
-                // Notices sent while not listening are lost: read everything.
-                return Ok(vec![Change::All]);
-            }
-        };
-        let changes = drain(client, timeout);
-        if changes.is_err() {
-            self.client = None;
-        }
-        Ok(changes?)
+        Ok(Some(Box::new(listen::PgWatcher::new(
+            self.config.clone(),
+            self.channel.clone(),
+        ))))
     }
 }
