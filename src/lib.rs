@@ -16,7 +16,8 @@
 //! - [`conversation`]: the auto-reply policy (cooldowns, pointers, dedupe,
 //!   edit/delete bookkeeping): events in, what to post/edit/delete out.
 //! - [`reload`]: watch knowledge files and swap in valid edits.
-//! - [`store`]: per-server settings in SQLite.
+//! - [`store`]: settings, team notes, votes, usage counts and the live-lookup
+//!   cache, in SQLite or PostgreSQL, mirrored in memory.
 //! - [`live`]: Microsoft's live lookup page for codes without an entry (cached).
 //! - [`terminal`]: a reply drawn for a terminal (wrapped, coloured when a TTY).
 //! - [`ocr`]: read the text in a screenshot (Tesseract subprocess, bounded).

@@ -280,3 +280,11 @@ pub fn ocr_refused(error: &crate::ocr::OcrError) -> &'static str {
         E::Failed(_) => "This image could not be read; please paste the error text instead.",
     }
 }
+
+/// A settings write refused because the database is read-only.
+pub const STORE_READ_ONLY: &str = "settings can't be saved: the database is read-only";
+
+/// A team note that is too long.
+pub fn note_too_long(max: usize) -> String {
+    format!("a team note can be at most {max} characters")
+}
