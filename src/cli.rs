@@ -35,7 +35,7 @@ macro_rules! out {
 /// Explain Microsoft Entra ID (Azure AD) AADSTS sign-in error codes, in
 /// Discord or in a terminal.
 #[derive(Debug, Parser)]
-#[command(name = "aadsts-bot", version, about)]
+#[command(name = "aadsts-bot", version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("AADSTS_GIT_COMMIT"), ")"), about)]
 pub struct Cli {
     /// Folder of knowledge files [env: KNOWLEDGE_DIR; default: knowledge]
     #[arg(long, global = true)]
@@ -93,6 +93,12 @@ enum Command {
     },
     /// Paste text and see the reply the bot would send.
     Console,
+    /// Exit 0 if the running bot's `/healthz` answers 200 (for Docker's HEALTHCHECK).
+    Healthcheck {
+        /// The URL to ask [default: http://METRICS_ADDR/healthz, 0.0.0.0 as 127.0.0.1].
+        #[arg(long)]
+        url: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -128,6 +134,44 @@ pub fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
             stats(&load(d.as_deref().unwrap_or(&dir), &config)?, format)
         }
         Command::Console => console(Engine::new(load(&dir, &config)?)),
+        Command::Healthcheck { url } => healthcheck(url, &config),
+    }
+}
+
+/// `healthcheck`: GET the health URL (3 s timeout); exit 0 on 200, 1 otherwise.
+fn healthcheck(url: Option<String>, config: &Config) -> anyhow::Result<ExitCode> {
+    let url = match (url, config.metrics_addr) {
+        (Some(url), _) => url,
+        (None, Some(mut addr)) => {
+            if addr.ip().is_unspecified() {
+                addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            format!("http://{addr}/healthz")
+        }
+        (None, None) => bail!("METRICS_ADDR is not set; pass --url"),
+    };
+    let status = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(async {
+            reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(3))
+                .build()?
+                .get(&url)
+                .send()
+                .await
+                .map(|r| r.status())
+        });
+    match status {
+        Ok(s) if s == reqwest::StatusCode::OK => Ok(ExitCode::SUCCESS),
+        Ok(s) => {
+            eprintln!("{url}: {s}");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => {
+            eprintln!("{url}: {e}");
+            Ok(ExitCode::FAILURE)
+        }
     }
 }
 

@@ -15,7 +15,8 @@
 //! - [`conversation`]: the auto-reply policy (cooldowns, pointers, dedupe,
 //!   edit/delete bookkeeping): events in, what to post/edit/delete out.
 //! - [`reload`]: watch knowledge files and swap in valid edits.
-//! - [`store`]: per-server settings in SQLite.
+//! - [`store`]: settings, team notes, votes, usage counts and the live-lookup
+//!   cache, in SQLite or PostgreSQL, mirrored in memory.
 //! - [`text`]: every sentence users read.
 //! - `config`, `cli`, `bot`: settings, command line and Discord (binary only).
 #![warn(missing_docs)]

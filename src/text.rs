@@ -146,3 +146,11 @@ pub fn attachments_set(on: bool) -> String {
 pub fn setting_not_saved(why: &str) -> String {
     format!("That setting was not saved: {why}. Ask whoever runs the bot to check its settings database.")
 }
+
+/// A settings write refused because the database is read-only.
+pub const STORE_READ_ONLY: &str = "settings can't be saved: the database is read-only";
+
+/// A team note that is too long.
+pub fn note_too_long(max: usize) -> String {
+    format!("a team note can be at most {max} characters")
+}
