@@ -1,7 +1,9 @@
 //! Benchmarks of the core: scanning a large code-free chat log (against
 //! `memchr::memmem` for the literal and the `regex` crate), the hot path of
-//! a two-code message with a warm cache (with p50/p99 printed), and loading
-//! the whole knowledge base. Results go to BENCHMARKS.md.
+//! a two-code message with a warm cache (with p50/p99 printed), loading
+//! the whole knowledge base, and search (p50/p99 over admin-style queries),
+//! each on the shipped base and on a synthetic ~1,500-entry base (the shipped
+//! entries plus renumbered copies). Results go to BENCHMARKS.md.
 //!
 //! `cargo bench --bench core` (add `-- scan` etc. to pick a group).
 
@@ -159,15 +161,114 @@ fn load(c: &mut Criterion) {
     g.bench_function("search_autocomplete_prefix", |b| {
         b.iter(|| k.search(black_box("conditional acc"), 25).len())
     });
+    g.bench_function("search_typo", |b| {
+        b.iter(|| k.search(black_box("authorizaton code expird"), 10).len())
+    });
+    g.bench_function("search_jargon_and_compound", |b| {
+        b.iter(|| k.search(black_box("kmsi keepmesignedin"), 10).len())
+    });
     g.finish();
+}
+
+/// Queries as support members type them: words, jargon, typos, words run
+/// together, prefixes while typing, codes.
+const QUERIES: &[&str] = &[
+    "client secret expired",
+    "conditional acc",
+    "keep me signed in",
+    "kmsi",
+    "sspr registration",
+    "prt invalid",
+    "whfb key not registered",
+    "obo wrong tenant",
+    "pkce verifier mismatch",
+    "tenant not found",
+    "wrong tenant",
+    "keepmesignedin",
+    "clientsecret expired",
+    "pasword expired",
+    "condtional access",
+    "authorizaton code expired",
+    "certifcate thumbprint",
+    "user not assigned to app",
+    "redirect uri",
+    "admin consent",
+    "AADSTS7000",
+    "UserStrongAuthClientAuthNRequired",
+    "pass through agent",
+    "b2b guest",
+];
+
+/// The shipped files plus copies of their entries under new codes in
+/// `synthetic.toml`, until the base holds about `target` entries.
+fn synthetic_base(target: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut blocks = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(knowledge_dir())
+        .expect("knowledge dir")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("knowledge file");
+        std::fs::write(dir.path().join(path.file_name().expect("name")), &text).expect("copy");
+        blocks.extend(text.split("[[error]]\n").skip(1).map(str::to_owned));
+    }
+    let extra = target.saturating_sub(blocks.len());
+    let mut out = String::new();
+    for (i, block) in blocks.iter().cycle().take(extra).enumerate() {
+        let (first, rest) = block.split_once('\n').expect("code line");
+        assert!(first.starts_with("code = "), "{first}");
+        out.push_str(&format!("[[error]]\ncode = {}\n{rest}", 900_000_000 + i));
+    }
+    std::fs::write(dir.path().join("synthetic.toml"), out).expect("synthetic file");
+    dir
+}
+
+fn load_synthetic(c: &mut Criterion, dir: &Path) {
+    let mut g = c.benchmark_group("knowledge_1500");
+    g.sample_size(20);
+    g.bench_function("load_and_validate_all", |b| {
+        b.iter(|| Knowledge::load(dir, None).expect("synthetic knowledge loads"))
+    });
+    g.finish();
+}
+
+/// Single search calls over [`QUERIES`], timed one by one.
+fn search_percentiles(label: &str, k: &Knowledge) {
+    k.prepare_search();
+    let mut samples: Vec<Duration> = Vec::with_capacity(QUERIES.len() * 4000);
+    for q in QUERIES.iter().cycle().take(QUERIES.len() * 200) {
+        black_box(k.search(q, 10));
+    }
+    for q in QUERIES.iter().cycle().take(QUERIES.len() * 4000) {
+        let t = Instant::now();
+        black_box(k.search(black_box(q), 10));
+        samples.push(t.elapsed());
+    }
+    samples.sort_unstable();
+    let p = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+    println!(
+        "search percentiles, {label} ({} entries), {} calls over {} queries: p50 {:.2?}  p99 {:.2?}  p99.9 {:.2?}  max {:.2?}",
+        k.len(),
+        samples.len(),
+        QUERIES.len(),
+        p(0.50),
+        p(0.99),
+        p(0.999),
+        samples[samples.len() - 1]
+    );
 }
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     let engine = Engine::new(Knowledge::load(knowledge_dir(), None).expect("knowledge loads"));
+    let synthetic = synthetic_base(1_500);
     scan(&mut c);
     hot_path(&mut c, &engine);
     load(&mut c);
+    load_synthetic(&mut c, synthetic.path());
     c.final_summary();
     let filter: Vec<String> = std::env::args()
         .skip(1)
@@ -179,5 +280,14 @@ fn main() {
             .any(|f| "hot_path_two_codes_warm".contains(f.as_str()))
     {
         hot_path_percentiles(&engine);
+    }
+    if filter.is_empty()
+        || filter
+            .iter()
+            .any(|f| "knowledge_search".contains(f.as_str()))
+    {
+        search_percentiles("shipped base", &engine.knowledge());
+        let big = Knowledge::load(synthetic.path(), None).expect("synthetic knowledge loads");
+        search_percentiles("synthetic base", &big);
     }
 }

@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 
 use aadsts_bot::detect::{self, Detection};
-use aadsts_bot::knowledge::{reference, Entry, Knowledge, LoadError};
+use aadsts_bot::knowledge::{reference, Entry, Knowledge, LoadError, ProblemKind};
 use aadsts_bot::{render, text, AadstsCode, Engine};
 
 use crate::config::Config;
@@ -77,9 +77,11 @@ enum Command {
     Check {
         /// Folder to check (default: the knowledge folder).
         dir: Option<PathBuf>,
-        /// Also compare with Microsoft's table (aadsts-codes.tsv).
-        #[arg(long)]
-        reference: Option<PathBuf>,
+        /// Also compare with reference files (repeat, or give several):
+        /// aadsts-codes.tsv, aadsts-codes-added.tsv, community-codes.tsv,
+        /// live-lookup-codes.tsv, or Microsoft's reference-error-codes.md.
+        #[arg(long, num_args = 1.., action = clap::ArgAction::Append)]
+        reference: Vec<PathBuf>,
         /// Also validate a local notes file.
         #[arg(long)]
         notes: Option<PathBuf>,
@@ -88,6 +90,9 @@ enum Command {
     Stats {
         /// Folder to read (default: the knowledge folder).
         dir: Option<PathBuf>,
+        /// Also show coverage of these reference files (as for `check`).
+        #[arg(long, num_args = 1.., action = clap::ArgAction::Append)]
+        reference: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -127,12 +132,18 @@ pub fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
             notes,
         } => check(
             d.as_deref().unwrap_or(&dir),
-            reference.as_deref(),
+            &reference,
             notes.as_deref().or(config.knowledge_notes.as_deref()),
         ),
-        Command::Stats { dir: d, format } => {
-            stats(&load(d.as_deref().unwrap_or(&dir), &config)?, format)
-        }
+        Command::Stats {
+            dir: d,
+            reference,
+            format,
+        } => stats(
+            &load(d.as_deref().unwrap_or(&dir), &config)?,
+            &reference,
+            format,
+        ),
         Command::Console => console(Engine::new(load(&dir, &config)?)),
         Command::Healthcheck { url } => healthcheck(url, &config),
     }
@@ -404,9 +415,16 @@ fn search(
     Ok(ExitCode::SUCCESS)
 }
 
+fn read_references(paths: &[PathBuf]) -> anyhow::Result<Vec<reference::RefFile>> {
+    paths
+        .iter()
+        .map(|p| reference::read(p).map_err(anyhow::Error::from))
+        .collect()
+}
+
 fn check(
     dir: &Path,
-    reference_file: Option<&Path>,
+    reference_files: &[PathBuf],
     notes: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let knowledge = match Knowledge::load(dir, notes) {
@@ -415,37 +433,39 @@ fn check(
             for p in &problems {
                 outln!("{p}");
             }
-            eprintln!("{} problem(s)", problems.len());
+            eprintln!("{}", problem_summary(&problems));
             return Ok(ExitCode::FAILURE);
         }
         Err(e) => bail!(e),
     };
-    let mut problems = Vec::new();
-    let mut missing = 0;
-    if let Some(path) = reference_file {
-        let rows = reference::read(path)?;
-        problems = reference::compare(&knowledge, path, &rows);
-        missing = problems
-            .iter()
-            .filter(|p| p.message.ends_with("has no entry in the knowledge base"))
-            .count();
-    }
-    for p in &problems {
+    let files = read_references(reference_files)?;
+    let report = (!files.is_empty()).then(|| reference::compare(&knowledge, &files));
+    let problems = report.as_ref().map_or(&[][..], |r| &r.problems[..]);
+    for p in problems {
         outln!("{p}");
     }
-    let summary = format!(
-        "{} entries in {}, knowledge version {}; {} problem(s){}",
+    if let Some(r) = &report {
+        for d in &r.diffs {
+            print_diff(d)?;
+        }
+        eprintln!("coverage: {}", r.coverage);
+    }
+    let missing = problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::MissingEntry)
+        .count();
+    eprintln!(
+        "{} entries in {}, knowledge version {}; {}{}",
         knowledge.len(),
         dir.display(),
         knowledge.version(),
-        problems.len(),
-        if reference_file.is_some() {
+        problem_summary(problems),
+        if report.is_some() {
             format!(", {missing} reference code(s) missing")
         } else {
             String::new()
         },
     );
-    eprintln!("{summary}");
     Ok(if problems.is_empty() {
         ExitCode::SUCCESS
     } else {
@@ -453,10 +473,68 @@ fn check(
     })
 }
 
-fn stats(knowledge: &Knowledge, format: Format) -> anyhow::Result<ExitCode> {
+/// `3 problem(s) (2 duplicate, 1 limits)`.
+fn problem_summary(problems: &[aadsts_bot::knowledge::Problem]) -> String {
+    let mut by_kind: BTreeMap<ProblemKind, usize> = BTreeMap::new();
+    for p in problems {
+        *by_kind.entry(p.kind).or_default() += 1;
+    }
+    let kinds: Vec<String> = by_kind
+        .iter()
+        .map(|(k, n)| format!("{n} {}", k.as_str()))
+        .collect();
+    if kinds.is_empty() {
+        "0 problem(s)".to_owned()
+    } else {
+        format!("{} problem(s) ({})", problems.len(), kinds.join(", "))
+    }
+}
+
+/// The changes between Microsoft's markdown table and the knowledge base.
+fn print_diff(d: &reference::MarkdownDiff) -> anyhow::Result<()> {
+    let list = |codes: &[AadstsCode]| {
+        codes
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    outln!("diff against {}:", d.path.display());
+    outln!(
+        "  new codes (no entry yet): {} {}",
+        d.new.len(),
+        list(&d.new)
+    );
+    outln!(
+        "  removed codes (source = \"learn\", no longer listed): {} {}",
+        d.removed.len(),
+        list(&d.removed)
+    );
+    outln!("  renamed enums: {}", d.renamed.len());
+    for (code, ours, theirs) in &d.renamed {
+        outln!("    {code}: {ours:?} -> {theirs:?}");
+    }
+    Ok(())
+}
+
+fn stats(
+    knowledge: &Knowledge,
+    reference_files: &[PathBuf],
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let files = read_references(reference_files)?;
+    let coverage = (!files.is_empty()).then(|| reference::compare(knowledge, &files).coverage);
     let mut severity: BTreeMap<&str, usize> = BTreeMap::new();
     let mut category: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut source: BTreeMap<&str, usize> = BTreeMap::new();
+    // Every source mark shows, even at zero.
+    let mut source: BTreeMap<&str, usize> = [
+        aadsts_bot::knowledge::Source::Learn,
+        aadsts_bot::knowledge::Source::Community,
+        aadsts_bot::knowledge::Source::Lookup,
+    ]
+    .into_iter()
+    .map(|s| (s.as_str(), 0))
+    .collect();
     for e in knowledge.entries() {
         *severity.entry(e.severity.as_str()).or_default() += 1;
         *category.entry(e.category.as_str()).or_default() += 1;
@@ -472,6 +550,11 @@ fn stats(knowledge: &Knowledge, format: Format) -> anyhow::Result<ExitCode> {
             "severity": severity,
             "category": category,
             "source": source,
+            "coverage": coverage.as_ref().map(|c| json!({
+                "table": c.table.map(|t| json!({"covered": t.covered, "total": t.total})),
+                "all": {"covered": c.all.covered, "total": c.all.total},
+                "text": c.to_string(),
+            })),
             "thinnest": thin.iter().map(|e| json!({"code": e.code.number(), "causes": e.causes.len(), "fixes": e.fixes.len()})).collect::<Vec<_>>(),
         }))?,
         Format::Text => {
@@ -489,6 +572,9 @@ fn stats(knowledge: &Knowledge, format: Format) -> anyhow::Result<ExitCode> {
                 for (k, v) in map {
                     outln!("  {k:<20} {v:>5}");
                 }
+            }
+            if let Some(c) = &coverage {
+                outln!("\nCoverage: {c}");
             }
             outln!("\nThinnest entries (fewest causes + fixes):");
             for e in thin {
@@ -523,7 +609,11 @@ fn console(engine: Engine) -> anyhow::Result<ExitCode> {
             let detection = detect::detect(paste.as_bytes());
             outln!("{}", text::console_reply_heading(detection.codes.len()));
             if !detection.codes.is_empty() {
-                let reply = engine.reply(&detection, detect::has_secret(paste.as_bytes()));
+                let reply = engine.reply_with_text(
+                    &detection,
+                    paste.as_bytes(),
+                    detect::has_secret(paste.as_bytes()),
+                );
                 outln!("{}", render::terminal(&reply));
             }
             paste.clear();

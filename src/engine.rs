@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
+use dashmap::DashMap;
 
 use crate::cache::{CacheStats, RenderCache, RenderKey};
 use crate::code::AadstsCode;
@@ -17,6 +18,9 @@ use crate::render::{self, EmbedSpec, ReplySpec, MAX_CODE_EMBEDS};
 pub struct Engine {
     knowledge: ArcSwap<Knowledge>,
     cache: RenderCache,
+    /// Embeds for a code whose pasted message matched one of its variants,
+    /// keyed by the render key and the variant's position in the entry.
+    variant_cache: DashMap<(RenderKey, usize), Arc<EmbedSpec>>,
 }
 
 impl Engine {
@@ -25,6 +29,7 @@ impl Engine {
         Self {
             knowledge: ArcSwap::from_pointee(knowledge),
             cache: RenderCache::default(),
+            variant_cache: DashMap::new(),
         }
     }
 
@@ -38,6 +43,7 @@ impl Engine {
         let version = knowledge.fingerprint();
         self.knowledge.store(Arc::new(knowledge));
         self.cache.retain_version(version);
+        self.variant_cache.retain(|(k, _), _| k.version == version);
     }
 
     /// The embed for one code (cached), with Microsoft's lookup link on
@@ -53,14 +59,62 @@ impl Engine {
             .get_or_render(key, || render::explain_code(&knowledge, code, host))
     }
 
-    /// The reply for a detection: an embed for each of the first codes, a
-    /// line naming the rest, the ids block, and the secret warning if asked.
+    /// The embed for one code as it appears in `pasted`: when the text
+    /// matches one of the entry's message variants, the embed leads with
+    /// that variant (cached per variant); otherwise as [`Engine::explain`].
+    pub fn explain_in(
+        &self,
+        code: AadstsCode,
+        host: &'static str,
+        pasted: &[u8],
+    ) -> Arc<EmbedSpec> {
+        let knowledge = self.knowledge.load();
+        let variant = knowledge
+            .get(code)
+            .and_then(|e| Some((e, e.variant_for(pasted)?)));
+        let Some((entry, (index, variant))) = variant else {
+            return self.explain(code, host);
+        };
+        let key = RenderKey {
+            code,
+            version: knowledge.fingerprint(),
+            host,
+        };
+        if let Some(hit) = self.variant_cache.get(&(key, index)) {
+            return Arc::clone(&hit);
+        }
+        let embed = Arc::new(render::explain_variant(entry, variant, knowledge.version()));
+        self.variant_cache
+            .entry((key, index))
+            .or_insert(embed)
+            .clone()
+    }
+
+    /// The reply for a detection without the pasted text (no message
+    /// variants): see [`Engine::reply_with_text`].
     pub fn reply(&self, detection: &Detection, secret_warning: bool) -> ReplySpec {
+        self.reply_with_text(detection, b"", secret_warning)
+    }
+
+    /// The reply for a detection in `pasted`: an embed for each of the first
+    /// codes (leading with the message variant the text matches, if any), a
+    /// line naming the rest, the ids block, and the secret warning if asked.
+    pub fn reply_with_text(
+        &self,
+        detection: &Detection,
+        pasted: &[u8],
+        secret_warning: bool,
+    ) -> ReplySpec {
         let host = render::lookup_host(detection.context.host.as_deref());
         let codes: Vec<AadstsCode> = detection.codes.iter().map(|f| f.code).collect();
-        self.reply_for_codes(
-            &codes,
-            host,
+        let split = codes.len().min(MAX_CODE_EMBEDS);
+        let shown = codes[..split]
+            .iter()
+            .map(|&c| EmbedSpec::clone(&self.explain_in(c, host, pasted)))
+            .collect();
+        render::reply(
+            shown,
+            &codes[split..],
             render::details(&detection.context),
             secret_warning,
         )
@@ -89,7 +143,7 @@ impl Engine {
         if detection.codes.is_empty() {
             return None;
         }
-        Some(self.reply(&detection, detect::has_secret(text)))
+        Some(self.reply_with_text(&detection, text, detect::has_secret(text)))
     }
 
     /// Render cache counters.
@@ -161,6 +215,32 @@ mod tests {
             reply.embeds[0].url.as_deref(),
             Some("https://login.microsoftonline.us/error?code=53999")
         );
+    }
+
+    const VARIANTS: &str = "\n[[error.variants]]\nmatch = \"client_secret\"\nmeaning = \"The app sent a secret it should not send.\"\nfixes = [\"Developer: stop sending the secret.\"]\n\n[[error.variants]]\nmatch = \"scope\"\nmeaning = \"The scope part is wrong.\"\n";
+
+    #[test]
+    fn a_matching_variant_leads_the_reply() {
+        let e = Engine::new(
+            Knowledge::from_sources(&[("500xx.toml", &format!("{KB}{VARIANTS}"))], None).unwrap(),
+        );
+        let plain = e.reply_to_text(b"AADSTS50076 here").unwrap();
+        assert!(plain.embeds[0]
+            .description
+            .starts_with("You can fix this yourself\n**MFA required**"));
+        let text = b"AADSTS50076: bad CLIENT_SECRET in request";
+        let r = e.reply_to_text(text).unwrap();
+        let d = &r.embeds[0].description;
+        assert!(d.starts_with("The app's developer needs to act\n"), "{d}");
+        assert!(d.contains("The app sent a secret"), "{d}");
+        assert!(d.find("secret it").unwrap() < d.find("A second factor").unwrap());
+        assert_eq!(r.embeds[0].fields[0].name, crate::text::VARIANT_FIXES);
+        // The other variant gets its own cached embed; the plain one is unchanged.
+        let s = e.reply_to_text(b"AADSTS50076 scope").unwrap();
+        assert!(s.embeds[0].description.contains("The scope part"));
+        assert_eq!(e.reply_to_text(text).unwrap(), r);
+        assert_eq!(e.reply_to_text(b"AADSTS50076 here").unwrap(), plain);
+        assert_eq!(e.variant_cache.len(), 2);
     }
 
     #[test]

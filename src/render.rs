@@ -7,7 +7,7 @@
 
 use crate::code::AadstsCode;
 use crate::detect::Context;
-use crate::knowledge::{family_of, Entry, Knowledge, Severity, Source};
+use crate::knowledge::{family_of, Audience, Entry, Fix, Knowledge, Severity, Source, Variant};
 use crate::text;
 
 /// Discord's limits for one embed and one message.
@@ -162,16 +162,20 @@ pub fn causes_field(causes: &[String]) -> String {
 }
 
 /// The fixes as a numbered list with the role in bold (`1. **Admin:** …`).
-pub fn fixes_field(fixes: &[String]) -> String {
+pub fn fixes_field(fixes: &[Fix]) -> String {
     fixes
         .iter()
         .enumerate()
-        .map(|(i, f)| match f.split_once(": ") {
-            Some((role, rest)) if role.len() <= 10 && !role.contains(' ') => {
-                format!("{}. **{role}:** {rest}", i + 1)
-            }
-            _ => format!("{}. {f}", i + 1),
-        })
+        .map(|(i, f)| format!("{}. **{}:** {}", i + 1, f.who.role(), f.step))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One audience's steps as a numbered list, without the role word.
+fn steps_field<'a>(steps: impl Iterator<Item = &'a Fix>) -> String {
+    steps
+        .enumerate()
+        .map(|(i, f)| format!("{}. {}", i + 1, f.step))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -220,9 +224,38 @@ fn link_label(url: &str) -> String {
     }
 }
 
-/// The embed for a code the knowledge base knows.
+/// The embed for a code the knowledge base knows. The description opens
+/// with who acts first ([`text::who_acts`]), then the title and meaning.
 pub fn explain(entry: &Entry, version: &str) -> EmbedSpec {
-    let mut fields = vec![
+    explain_with(entry, None, version)
+}
+
+/// The embed for a code whose pasted message matched `variant`: it leads
+/// with what that wording means (and its own causes and fixes), then the
+/// general entry.
+pub fn explain_variant(entry: &Entry, variant: &Variant, version: &str) -> EmbedSpec {
+    explain_with(entry, Some(variant), version)
+}
+
+fn explain_with(entry: &Entry, variant: Option<&Variant>, version: &str) -> EmbedSpec {
+    let mut fields = Vec::new();
+    if let Some(v) = variant {
+        if !v.causes.is_empty() {
+            fields.push(FieldSpec {
+                name: text::VARIANT_CAUSES.into(),
+                value: causes_field(&v.causes),
+                inline: false,
+            });
+        }
+        if !v.fixes.is_empty() {
+            fields.push(FieldSpec {
+                name: text::VARIANT_FIXES.into(),
+                value: fixes_field(&v.fixes),
+                inline: false,
+            });
+        }
+    }
+    fields.extend([
         FieldSpec {
             name: text::CAUSES.into(),
             value: causes_field(&entry.causes),
@@ -243,7 +276,7 @@ pub fn explain(entry: &Entry, version: &str) -> EmbedSpec {
             value: entry.category.as_str().to_owned(),
             inline: true,
         },
-    ];
+    ]);
     if !entry.related.is_empty() {
         fields.push(FieldSpec {
             name: text::RELATED.into(),
@@ -305,10 +338,44 @@ pub fn explain(entry: &Entry, version: &str) -> EmbedSpec {
                 .cloned()
                 .unwrap_or_else(|| lookup_url(entry.code, lookup_host(None))),
         ),
-        description: format!("**{}**\n{}", entry.title, entry.meaning),
+        description: match variant {
+            None => format!(
+                "{}\n**{}**\n{}",
+                text::who_acts(entry.who_acts()),
+                entry.title,
+                entry.meaning
+            ),
+            Some(v) => format!(
+                "{}\n**{}**\n{}\n\n**{}**\n{}",
+                text::who_acts(entry.who_acts_for(v)),
+                text::variant_heading(&v.phrase),
+                v.meaning,
+                entry.title,
+                entry.meaning
+            ),
+        },
         colour: colour(entry.severity),
         fields,
         footer: Some(footer),
+    }
+    .clamp()
+}
+
+/// Only `who`'s steps for an entry (the bot's "I'm the admin" buttons):
+/// the same title and colour, the steps as the description.
+pub fn audience_steps(entry: &Entry, who: Audience) -> EmbedSpec {
+    let steps = steps_field(entry.steps_for(who));
+    EmbedSpec {
+        title: text::embed_title(entry.code, entry.name.as_deref()),
+        url: None,
+        description: if steps.is_empty() {
+            text::no_steps_for(who)
+        } else {
+            format!("**{}**\n{steps}", text::steps_heading(who))
+        },
+        colour: colour(entry.severity),
+        fields: Vec::new(),
+        footer: None,
     }
     .clamp()
 }
@@ -504,7 +571,9 @@ mod tests {
         let k = kb(&[65001], 50, 20);
         let e = explain(k.get(code(65001)).unwrap(), k.version());
         assert_eq!(e.title, "AADSTS65001 · Name65001");
-        assert!(e.description.starts_with("**Title 65001**\nmmm"));
+        assert!(e
+            .description
+            .starts_with("Your IT admin needs to act\n**Title 65001**\nmmm"));
         assert_eq!(e.colour, colour(Severity::High));
         assert_eq!(e.fields[0].name, text::CAUSES);
         assert!(e.fields[1].value.starts_with("1. **Admin:** fff"));

@@ -154,3 +154,45 @@ pub const STORE_READ_ONLY: &str = "settings can't be saved: the database is read
 pub fn note_too_long(max: usize) -> String {
     format!("a team note can be at most {max} characters")
 }
+
+/// The first line of a code's explanation: who has to act first.
+pub fn who_acts(who: crate::knowledge::WhoActs) -> &'static str {
+    use crate::knowledge::WhoActs;
+    match who {
+        WhoActs::User => "You can fix this yourself",
+        WhoActs::Admin => "Your IT admin needs to act",
+        WhoActs::Developer => "The app's developer needs to act",
+        WhoActs::Transient => "Usually temporary: try again",
+    }
+}
+
+/// Field name for the causes of the matched message wording.
+pub const VARIANT_CAUSES: &str = "Likely causes of this message";
+/// Field name for the fixes of the matched message wording.
+pub const VARIANT_FIXES: &str = "What to do about this message";
+
+/// Heading of the part of an explanation about the matched wording.
+pub fn variant_heading(phrase: &str) -> String {
+    format!("Your message mentions \u{201c}{phrase}\u{201d}")
+}
+
+/// Heading of one audience's steps.
+pub fn steps_heading(who: crate::knowledge::Audience) -> &'static str {
+    use crate::knowledge::Audience;
+    match who {
+        Audience::User => "If you are the person signing in",
+        Audience::Admin => "If you are the IT admin",
+        Audience::Developer => "If you are the app's developer",
+    }
+}
+
+/// When an entry has no steps for an audience.
+pub fn no_steps_for(who: crate::knowledge::Audience) -> String {
+    use crate::knowledge::Audience;
+    let whom = match who {
+        Audience::User => "the person signing in",
+        Audience::Admin => "the IT admin",
+        Audience::Developer => "the app's developer",
+    };
+    format!("There is nothing for {whom} to do here; see the full explanation for who acts.")
+}

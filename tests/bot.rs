@@ -686,7 +686,7 @@ async fn edited_knowledge_is_served_without_a_restart() {
             .as_str()
             .unwrap_or_default()
             .to_owned();
-        if description.starts_with("**MFA needed (edited while running)**") {
+        if description.contains("**MFA needed (edited while running)**") {
             break;
         }
         assert!(

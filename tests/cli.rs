@@ -282,3 +282,106 @@ fn a_broken_setting_is_named() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("invalid DEV_GUILD_ID"));
 }
+
+const ONE_ENTRY: &str = "[[error]]\ncode = 50076\nname = \"UserStrongAuthClientAuthNRequired\"\ntitle = \"MFA needed\"\nseverity = \"medium\"\ncategory = \"mfa\"\nmeaning = \"A second factor is needed.\"\ncauses = [\"A policy asks for it.\"]\nfixes = [\"User: complete the MFA prompt.\"]\nsource = \"learn\"\n";
+
+#[test]
+fn check_with_several_reference_files_and_the_markdown_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = dir.path().join("kb");
+    std::fs::create_dir(&kb).unwrap();
+    std::fs::write(kb.join("500xx.toml"), ONE_ENTRY).unwrap();
+    let table = dir.path().join("table.tsv");
+    std::fs::write(
+        &table,
+        "code\tname\tsummary\tsource\n50076\tUserStrongAuthClientAuthNRequired\tx\tentra-docs\n",
+    )
+    .unwrap();
+    let lookup = dir.path().join("lookup.tsv");
+    std::fs::write(
+        &lookup,
+        "code\tmessage\tremediation\n0\tplaceholder\t\n50076\tx\t\n90002\ty\t\n",
+    )
+    .unwrap();
+    let md = dir.path().join("reference-error-codes.md");
+    std::fs::write(
+        &md,
+        "| Error | Description |\n|---|---|\n| AADSTS50076 | UserStrongAuthNewName - text |\n| AADSTS50079 | UserStrongAuthEnrollmentRequired - text |\n",
+    )
+    .unwrap();
+    let path = |p: &Path| p.to_str().unwrap().to_owned();
+    let o = run(&[
+        "check",
+        &path(&kb),
+        "--reference",
+        &path(&table),
+        &path(&lookup),
+        "--reference",
+        &path(&md),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        out.contains("reference-error-codes.md:4:1: AADSTS50079 has no entry"),
+        "{out}"
+    );
+    assert!(
+        out.contains("new codes (no entry yet): 1 AADSTS50079"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "AADSTS50076: \"UserStrongAuthClientAuthNRequired\" -> \"UserStrongAuthNewName\""
+        ),
+        "{out}"
+    );
+    assert!(
+        err.contains(
+            "coverage: Microsoft's table: 1/2; live lookup list: 1/2; all references: 1/3"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("1 reference code(s) missing"), "{err}");
+
+    let o = run(&[
+        "stats",
+        &path(&kb),
+        "--reference",
+        &path(&table),
+        "--format",
+        "json",
+    ]);
+    let v = json(&o);
+    assert_eq!(v["source"]["lookup"], 0);
+    assert_eq!(v["coverage"]["table"]["covered"], 1);
+}
+
+#[test]
+fn check_names_a_missing_or_empty_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&["check", dir.path().to_str().unwrap()]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("has no *.toml file"));
+    let missing = dir.path().join("nowhere");
+    let o = run(&["check", missing.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("nowhere") && err.contains("KNOWLEDGE_DIR"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_reports_a_syntax_error_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("500xx.toml"), "[[error]]\ncode = = 1\n").unwrap();
+    let pointing = ONE_ENTRY
+        .replace("50076", "50176")
+        .replace("source = ", "related = [50001, 50002, 50003]\nsource = ");
+    std::fs::write(dir.path().join("501xx.toml"), pointing).unwrap();
+    let o = run(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1 problem(s) (1 syntax)"));
+}

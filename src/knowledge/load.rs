@@ -1,5 +1,6 @@
 //! Purpose: read knowledge files and the local notes file, validate every
-//! rule of knowledge/README.md, and report each problem as `file:line:col`.
+//! rule of knowledge/README.md (per-entry rules in `validate`, rules across
+//! entries here), and report each problem as `file:line:col` with its kind.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -7,25 +8,60 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use toml::Spanned;
-
-use super::schema::{RawEntry, RawFile, RawNotesFile};
-use super::{Entry, Knowledge, Note, Origin};
+use super::schema::RawFile;
+#[cfg(test)]
+use super::validate::TITLE_MAX;
+use super::validate::{check_entry, check_notes, RelatedRef};
+use super::{Entry, Knowledge, Origin};
 use crate::code::AadstsCode;
-use crate::render;
 
-/// Longest `title` allowed.
-pub const TITLE_MAX: usize = 100;
-/// Longest `meaning` allowed.
-pub const MEANING_MAX: usize = 600;
-/// Discord's limit for one embed field value; causes and fixes must each fit.
-pub const FIELD_MAX: usize = 1024;
-/// Longest local note.
-pub const NOTE_MAX: usize = 1000;
-/// Longest link.
-pub const LINK_MAX: usize = 300;
-/// Roles a fix may start with.
-pub const FIX_ROLES: [&str; 3] = ["User: ", "Admin: ", "Developer: "];
+/// What sort of problem a [`Problem`] is, so `check` can group them and
+/// drop knock-on reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProblemKind {
+    /// The file is not valid TOML or not the schema (unknown key, wrong type,
+    /// bad enum value, missing key).
+    Syntax,
+    /// The same code (or variant phrase) defined twice.
+    Duplicate,
+    /// A related code, or a note's code, has no entry.
+    UnknownRelated,
+    /// A text or list is too long for its limit.
+    Limits,
+    /// An entry sits in the wrong family file.
+    Placement,
+    /// Entries of a file are not sorted by code.
+    Order,
+    /// A field's value breaks a rule (empty, not a code, fix without a role, bad link).
+    Field,
+    /// A code of Microsoft's table has no entry.
+    MissingEntry,
+    /// The enum name differs from Microsoft's.
+    Name,
+    /// The `source` mark disagrees with the reference files.
+    SourceMark,
+    /// The text shares a run of words with a reference text.
+    Copied,
+}
+
+impl ProblemKind {
+    /// A short lower-case label (`duplicate`, `unknown-related`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Syntax => "syntax",
+            Self::Duplicate => "duplicate",
+            Self::UnknownRelated => "unknown-related",
+            Self::Limits => "limits",
+            Self::Placement => "placement",
+            Self::Order => "order",
+            Self::Field => "field",
+            Self::MissingEntry => "missing-entry",
+            Self::Name => "name",
+            Self::SourceMark => "source",
+            Self::Copied => "copied",
+        }
+    }
+}
 
 /// One thing wrong in a knowledge or notes file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +72,8 @@ pub struct Problem {
     pub line: usize,
     /// 1-based column, in characters.
     pub col: usize,
+    /// What sort of problem it is.
+    pub kind: ProblemKind,
     /// What is wrong, in a sentence.
     pub message: String,
 }
@@ -64,6 +102,18 @@ pub enum LoadError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The knowledge folder does not exist.
+    #[error("no knowledge folder at {} (tried that path; pass `--knowledge DIR` or set KNOWLEDGE_DIR)", path.display())]
+    MissingDir {
+        /// The folder that was tried.
+        path: PathBuf,
+    },
+    /// The knowledge folder holds no `*.toml` file.
+    #[error("the knowledge folder {} has no *.toml file (pass `--knowledge DIR` or set KNOWLEDGE_DIR to the folder with the knowledge files)", path.display())]
+    Empty {
+        /// The folder.
+        path: PathBuf,
+    },
     /// The files were read but break the rules; every problem is listed.
     #[error("{} problem(s) in the knowledge base:\n{}", .0.len(), ProblemList(.0))]
     Invalid(Vec<Problem>),
@@ -85,8 +135,8 @@ impl fmt::Display for ProblemList<'_> {
 
 /// A file's name and text, as read from disk or given by a test.
 pub(crate) struct SourceFile {
-    path: Arc<PathBuf>,
-    text: String,
+    pub(crate) path: Arc<PathBuf>,
+    pub(crate) text: String,
     /// Byte offset where each line starts, for `line_col`.
     line_starts: Vec<usize>,
 }
@@ -112,7 +162,7 @@ impl SourceFile {
     }
 
     /// 1-based line and column (in characters) of a byte offset.
-    fn line_col(&self, offset: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let mut offset = offset.min(self.text.len());
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
@@ -122,12 +172,18 @@ impl SourceFile {
         (line, self.text[start..offset].chars().count() + 1)
     }
 
-    fn problem(&self, offset: usize, message: impl Into<String>) -> Problem {
+    pub(crate) fn problem(
+        &self,
+        offset: usize,
+        kind: ProblemKind,
+        message: impl Into<String>,
+    ) -> Problem {
         let (line, col) = self.line_col(offset);
         Problem {
             file: self.path.to_path_buf(),
             line,
             col,
+            kind,
             message: message.into(),
         }
     }
@@ -137,6 +193,11 @@ impl Knowledge {
     /// Loads every `*.toml` in `dir` (name order) and, when given, the local
     /// notes file; validates everything.
     pub fn load(dir: &Path, notes: Option<&Path>) -> Result<Knowledge, LoadError> {
+        if !dir.exists() {
+            return Err(LoadError::MissingDir {
+                path: dir.to_path_buf(),
+            });
+        }
         let read_dir = std::fs::read_dir(dir).map_err(|source| LoadError::Io {
             path: dir.to_path_buf(),
             source,
@@ -154,6 +215,11 @@ impl Knowledge {
             }
         }
         paths.sort();
+        if paths.is_empty() {
+            return Err(LoadError::Empty {
+                path: dir.to_path_buf(),
+            });
+        }
         let files = paths
             .into_iter()
             .map(SourceFile::read)
@@ -185,8 +251,10 @@ impl Knowledge {
         let mut problems = Vec::new();
         let mut entries: Vec<Entry> = Vec::new();
         let mut related_refs = Vec::new();
+        let mut unparsed = false;
         // Files are parsed on every core; results are merged in name order.
         for (parsed, file_problems) in parallel_map(&files, parse_file) {
+            unparsed |= file_problems.iter().any(|p| p.kind == ProblemKind::Syntax);
             problems.extend(file_problems);
             for (entry, related) in parsed {
                 related_refs.push((entries.len(), related));
@@ -201,12 +269,12 @@ impl Knowledge {
                     file: entry.origin.file.to_path_buf(),
                     line: entry.origin.line,
                     col: entry.origin.col,
+                    kind: ProblemKind::Duplicate,
                     message: format!(
-                        "{} is already defined at {}:{}:{}",
+                        "duplicate: {} is already defined at {}:{}",
                         entry.code,
                         first.file.display(),
                         first.line,
-                        first.col
                     ),
                 });
             }
@@ -224,11 +292,14 @@ impl Knowledge {
                 col,
             } in refs
             {
-                if !known.contains_key(&code) {
+                // A file that did not parse lost all its entries: saying
+                // "no entry" for each code pointing into it is only noise.
+                if !known.contains_key(&code) && !unparsed {
                     problems.push(Problem {
                         file: file.to_path_buf(),
                         line,
                         col,
+                        kind: ProblemKind::UnknownRelated,
                         message: format!("related code {code} has no entry"),
                     });
                 }
@@ -257,7 +328,7 @@ fn parse_file(file: &SourceFile) -> (Vec<(Entry, Vec<RelatedRef>)>, Vec<Problem>
         Ok(raw) => raw,
         Err(e) => {
             let at = e.span().map_or(0, |s| s.start);
-            problems.push(file.problem(at, e.message().trim().to_owned()));
+            problems.push(file.problem(at, ProblemKind::Syntax, e.message().trim().to_owned()));
             return (Vec::new(), problems);
         }
     };
@@ -268,6 +339,7 @@ fn parse_file(file: &SourceFile) -> (Vec<(Entry, Vec<RelatedRef>)>, Vec<Problem>
         if let Some(p) = previous.filter(|&p| p >= number) {
             problems.push(file.problem(
                 raw_entry.code.span().start,
+                ProblemKind::Order,
                 format!("entries must be sorted by code: {number} comes after {p}"),
             ));
         }
@@ -312,247 +384,6 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
     indexed.into_iter().map(|(_, r)| r).collect()
 }
 
-/// A related code still to be resolved once every file is read, with where
-/// it was written.
-struct RelatedRef {
-    code: AadstsCode,
-    file: Arc<PathBuf>,
-    line: usize,
-    col: usize,
-}
-
-/// Checks one entry's own fields. Returns the entry (related codes are
-/// resolved later, once every file is read) or `None` if its code is unusable.
-fn check_entry(
-    file: &SourceFile,
-    raw: RawEntry,
-    problems: &mut Vec<Problem>,
-) -> Option<(Entry, Vec<RelatedRef>)> {
-    let code_at = raw.code.span().start;
-    let mut report = |at: usize, message: String| problems.push(file.problem(at, message));
-    let Some(code) = as_code(*raw.code.get_ref()) else {
-        report(
-            code_at,
-            format!(
-                "{} is not an AADSTS code (1 to 9 digits)",
-                raw.code.get_ref()
-            ),
-        );
-        return None;
-    };
-    if let Some(expected) = family_file_mismatch(&file.path, code) {
-        report(code_at, format!("{code} belongs in {expected}"));
-    }
-
-    check_text(&raw.title, "title", TITLE_MAX, &mut report);
-    check_text(&raw.meaning, "meaning", MEANING_MAX, &mut report);
-
-    let causes = raw.causes.get_ref();
-    if causes.is_empty() || causes.iter().any(|c| c.trim().is_empty()) {
-        report(
-            raw.causes.span().start,
-            "causes must list at least one non-empty cause".into(),
-        );
-    } else if render::causes_field(causes).chars().count() > FIELD_MAX {
-        report(
-            raw.causes.span().start,
-            format!("causes do not fit in one embed field ({FIELD_MAX} characters)"),
-        );
-    }
-
-    let fixes: Vec<String> = raw
-        .fixes
-        .get_ref()
-        .iter()
-        .map(|f| f.get_ref().clone())
-        .collect();
-    if fixes.is_empty() {
-        report(
-            raw.fixes.span().start,
-            "fixes must list at least one fix".into(),
-        );
-    }
-    for fix in raw.fixes.get_ref() {
-        if !FIX_ROLES.iter().any(|role| fix.get_ref().starts_with(role))
-            || fix.get_ref().trim().len() < 12
-        {
-            report(
-                fix.span().start,
-                "each fix starts with `User: `, `Admin: ` or `Developer: ` and says what to do"
-                    .into(),
-            );
-        }
-    }
-    if !fixes.is_empty() && render::fixes_field(&fixes).chars().count() > FIELD_MAX {
-        report(
-            raw.fixes.span().start,
-            format!("fixes do not fit in one embed field ({FIELD_MAX} characters)"),
-        );
-    }
-
-    let links = check_links(&raw.links, &mut report);
-
-    let mut related = Vec::new();
-    for r in &raw.related {
-        match as_code(*r.get_ref()) {
-            Some(c) if c == code => report(
-                r.span().start,
-                "an entry cannot be related to itself".into(),
-            ),
-            Some(code) => {
-                let (line, col) = file.line_col(r.span().start);
-                related.push(RelatedRef {
-                    code,
-                    file: file.path.clone(),
-                    line,
-                    col,
-                });
-            }
-            None => report(
-                r.span().start,
-                format!("related {} is not an AADSTS code", r.get_ref()),
-            ),
-        }
-    }
-
-    let (line, col) = file.line_col(code_at);
-    let entry = Entry {
-        code,
-        name: raw.name.filter(|n| !n.trim().is_empty()),
-        title: raw.title.into_inner(),
-        severity: raw.severity,
-        category: raw.category,
-        meaning: raw.meaning.into_inner(),
-        causes: raw.causes.into_inner(),
-        fixes,
-        related: Vec::new(),
-        links,
-        source: raw.source,
-        notes: Vec::new(),
-        origin: Origin {
-            file: file.path.clone(),
-            line,
-            col,
-        },
-    };
-    Some((entry, related))
-}
-
-fn check_text(
-    text: &Spanned<String>,
-    key: &str,
-    max: usize,
-    report: &mut impl FnMut(usize, String),
-) {
-    let len = text.get_ref().chars().count();
-    if text.get_ref().trim().is_empty() {
-        report(text.span().start, format!("{key} must not be empty"));
-    } else if len > max {
-        report(
-            text.span().start,
-            format!("{key} is {len} characters; at most {max}"),
-        );
-    }
-}
-
-fn check_links(links: &[Spanned<String>], report: &mut impl FnMut(usize, String)) -> Vec<String> {
-    for link in links {
-        let url = link.get_ref();
-        if !url.starts_with("https://")
-            || url.len() <= "https://".len()
-            || url.chars().any(char::is_whitespace)
-        {
-            report(
-                link.span().start,
-                format!("link must be an https:// URL without spaces: {url}"),
-            );
-        } else if url.len() > LINK_MAX {
-            report(
-                link.span().start,
-                format!("link is longer than {LINK_MAX} characters"),
-            );
-        }
-    }
-    links.iter().map(|l| l.get_ref().clone()).collect()
-}
-
-fn check_notes(
-    file: &SourceFile,
-    known: &HashMap<AadstsCode, usize>,
-    problems: &mut Vec<Problem>,
-) -> Vec<(AadstsCode, Note)> {
-    let raw: RawNotesFile = match toml::from_str(&file.text) {
-        Ok(raw) => raw,
-        Err(e) => {
-            problems.push(file.problem(
-                e.span().map_or(0, |s| s.start),
-                e.message().trim().to_owned(),
-            ));
-            return Vec::new();
-        }
-    };
-    let mut notes = Vec::new();
-    for note in raw.note {
-        let mut report = |at: usize, message: String| problems.push(file.problem(at, message));
-        let code = match as_code(*note.code.get_ref()) {
-            Some(code) if known.contains_key(&code) => code,
-            Some(code) => {
-                report(
-                    note.code.span().start,
-                    format!("{code} has no entry to add a note to"),
-                );
-                continue;
-            }
-            None => {
-                report(
-                    note.code.span().start,
-                    format!("{} is not an AADSTS code", note.code.get_ref()),
-                );
-                continue;
-            }
-        };
-        check_text(&note.text, "text", NOTE_MAX, &mut report);
-        let links = check_links(&note.links, &mut report);
-        notes.push((
-            code,
-            Note {
-                text: note.text.into_inner(),
-                links,
-            },
-        ));
-    }
-    notes
-}
-
-fn as_code(n: i64) -> Option<AadstsCode> {
-    u32::try_from(n).ok().and_then(AadstsCode::new)
-}
-
-/// For files named like a family (`500xx.toml`, `7000xxx.toml`), the file the
-/// code belongs in when it is not this one.
-fn family_file_mismatch(path: &Path, code: AadstsCode) -> Option<String> {
-    let stem = path.file_stem()?.to_str()?;
-    let digits = stem.trim_end_matches('x');
-    let is_pattern = !digits.is_empty()
-        && digits.len() < stem.len()
-        && digits.bytes().all(|b| b.is_ascii_digit());
-    if !is_pattern {
-        return None;
-    }
-    let number = code.number().to_string();
-    if number.len() == stem.len() && number.starts_with(digits) {
-        None
-    } else {
-        let x = stem.len() - digits.len();
-        let keep = number.len().saturating_sub(x).max(1);
-        Some(format!(
-            "{}{}.toml (or another file of its family)",
-            &number[..keep],
-            "x".repeat(number.len() - keep)
-        ))
-    }
-}
-
 /// A short, stable fingerprint of everything that was loaded.
 fn fingerprint(files: &[SourceFile], notes: Option<&SourceFile>) -> u32 {
     // FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
@@ -577,6 +408,7 @@ fn fingerprint(files: &[SourceFile], notes: Option<&SourceFile>) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::validate::family_file_mismatch;
     use super::*;
 
     const GOOD: &str = r#"
@@ -653,8 +485,8 @@ source = "learn"
     fn duplicate_code_names_first_place() {
         let p = problems(&[("a.toml", GOOD), ("b.toml", GOOD)]);
         assert!(
-            p.iter()
-                .any(|p| p.starts_with("b.toml:3:8: AADSTS50076 is already defined at a.toml:3:8")),
+            p.iter().any(|p| p
+                .starts_with("b.toml:3:8: duplicate: AADSTS50076 is already defined at a.toml:3")),
             "{p:?}"
         );
     }
@@ -775,6 +607,118 @@ source = "learn"
         )
         .unwrap();
         assert_ne!(a.version(), b.version());
+    }
+
+    #[test]
+    fn a_syntax_error_is_reported_once_without_knock_ons() {
+        // b.toml points at 50079, which a.toml would define if it parsed.
+        let b = GOOD
+            .replacen("code = 50076", "code = 50176", 1)
+            .replacen("code = 50079", "code = 50178", 1)
+            .replacen("related = [50079]", "related = [50079, 50178]", 1);
+        let broken = GOOD.replacen("title = \"MFA required\"", "title = = 1", 1);
+        let p = problems(&[("a.toml", &broken), ("b.toml", &b)]);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("a.toml:5:9: "), "{p:?}");
+        let Err(LoadError::Invalid(list)) =
+            Knowledge::from_sources(&[("a.toml", &broken), ("b.toml", &b)], None)
+        else {
+            panic!("must fail")
+        };
+        assert_eq!(list[0].kind, ProblemKind::Syntax);
+    }
+
+    #[test]
+    fn problems_have_kinds() {
+        let kinds = |files: &[(&str, &str)]| match Knowledge::from_sources(files, None) {
+            Err(LoadError::Invalid(p)) => p.iter().map(|p| p.kind).collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        assert_eq!(
+            kinds(&[("a.toml", GOOD), ("b.toml", GOOD)]),
+            [ProblemKind::Duplicate, ProblemKind::Duplicate]
+        );
+        let bad = GOOD.replacen("related = [50079]", "related = [12345]", 1);
+        assert_eq!(kinds(&[("a.toml", &bad)]), [ProblemKind::UnknownRelated]);
+        assert_eq!(kinds(&[("501xx.toml", GOOD)]), [ProblemKind::Placement; 2]);
+        let long = GOOD.replacen("MFA required\"", &format!("{}\"", "x".repeat(200)), 1);
+        assert_eq!(kinds(&[("a.toml", &long)]), [ProblemKind::Limits]);
+    }
+
+    #[test]
+    fn empty_or_missing_folder_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Knowledge::load(dir.path(), None).unwrap_err();
+        assert!(matches!(err, LoadError::Empty { .. }), "{err}");
+        assert!(err.to_string().contains("has no *.toml file"), "{err}");
+        let missing = dir.path().join("nope");
+        let err = Knowledge::load(&missing, None).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(&missing.display().to_string()), "{text}");
+        assert!(
+            text.contains("--knowledge DIR") && text.contains("KNOWLEDGE_DIR"),
+            "{text}"
+        );
+    }
+
+    const VARIANT: &str = "\n[[error.variants]]\nmatch = \"client_secret\"\nmeaning = \"A public client sent a secret.\"\ncauses = [\"The app is registered as public.\"]\nfixes = [\"Developer: remove the secret from the request.\"]\n";
+
+    fn with_variants(variants: &str) -> String {
+        let end = GOOD.find("\n[[error]]\ncode = 50079").unwrap();
+        format!("{}{variants}{}", &GOOD[..end], &GOOD[end..])
+    }
+
+    #[test]
+    fn variants_load_and_match() {
+        let k = Knowledge::from_sources(&[("a.toml", &with_variants(VARIANT))], None).unwrap();
+        let e = k.get(AadstsCode::new(50076).unwrap()).unwrap();
+        assert_eq!(e.variants.len(), 1);
+        assert_eq!(
+            e.variants[0].fixes[0].who,
+            crate::knowledge::Audience::Developer
+        );
+        assert_eq!(e.variant_for(b"x CLIENT_SECRET y").map(|(i, _)| i), Some(0));
+        assert!(e.variant_for(b"client secret").is_none());
+        assert!(e.variant_for(b"").is_none());
+    }
+
+    #[test]
+    fn the_longest_matching_phrase_wins() {
+        let two = format!(
+            "{VARIANT}\n[[error.variants]]\nmatch = \"client_secret is not allowed\"\nmeaning = \"More specific.\"\n"
+        );
+        let k = Knowledge::from_sources(&[("a.toml", &with_variants(&two))], None).unwrap();
+        let e = k.get(AadstsCode::new(50076).unwrap()).unwrap();
+        assert_eq!(
+            e.variant_for(b"the client_secret is NOT allowed here")
+                .map(|(i, _)| i),
+            Some(1)
+        );
+        assert_eq!(e.variant_for(b"client_secret").map(|(i, _)| i), Some(0));
+    }
+
+    #[test]
+    fn variants_are_validated() {
+        let p = problems(&[("a.toml", &with_variants(&format!("{VARIANT}{VARIANT}")))]);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].contains("duplicate variant phrase \"client_secret\""),
+            "{p:?}"
+        );
+        assert!(p[0].starts_with("a.toml:22:9: "), "{p:?}");
+        let empty = VARIANT.replace("match = \"client_secret\"", "match = \" \"");
+        assert!(problems(&[("a.toml", &with_variants(&empty))])[0].contains("must not be empty"));
+        let no_role = VARIANT.replace("Developer: remove", "Remove");
+        assert!(
+            problems(&[("a.toml", &with_variants(&no_role))])[0].contains("each fix starts with")
+        );
+        let long = VARIANT.replace("A public client sent a secret.", &"m".repeat(700));
+        assert!(problems(&[("a.toml", &with_variants(&long))])[0]
+            .contains("variant meaning is 700 characters"));
+        let unknown = VARIANT.replace("meaning =", "colour = 1\nmeaning =");
+        assert!(
+            problems(&[("a.toml", &with_variants(&unknown))])[0].contains("unknown field `colour`")
+        );
     }
 
     #[test]

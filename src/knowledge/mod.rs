@@ -7,18 +7,22 @@
 
 mod family;
 mod load;
+mod query;
 pub mod reference;
 mod schema;
 mod search;
+mod validate;
+mod who;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 pub use family::{family_of, Family};
-pub use load::{LoadError, Problem};
-pub use schema::{Category, Severity, Source};
+pub use load::{LoadError, Problem, ProblemKind};
+pub use schema::{Category, Severity, Source, Who};
 pub use search::Hit;
+pub use who::{Audience, Fix, WhoActs};
 
 use crate::code::AadstsCode;
 
@@ -59,8 +63,8 @@ pub struct Entry {
     pub meaning: String,
     /// Usual reasons, most frequent first.
     pub causes: Vec<String>,
-    /// Ordered steps, each starting with who does it.
-    pub fixes: Vec<String>,
+    /// Ordered steps, each with who does it.
+    pub fixes: Vec<Fix>,
     /// Codes people confuse it with or hit next.
     pub related: Vec<AadstsCode>,
     /// Pages that explain the cause.
@@ -69,8 +73,63 @@ pub struct Entry {
     pub source: Source,
     /// The team's local notes.
     pub notes: Vec<Note>,
+    /// Who acts first, when the entry says so (else see [`Entry::who_acts`]).
+    pub who: Option<Who>,
+    /// Explanations of particular wordings of the message.
+    pub variants: Vec<Variant>,
     /// Where it was written.
     pub origin: Origin,
+}
+
+/// What one wording of a code's message means (`[[error.variants]]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    /// The phrase looked for in the pasted text (any letter case).
+    pub phrase: String,
+    /// What this wording means.
+    pub meaning: String,
+    /// Causes specific to this wording (may be empty).
+    pub causes: Vec<String>,
+    /// Fixes specific to this wording (may be empty).
+    pub fixes: Vec<Fix>,
+}
+
+impl Entry {
+    /// The variant whose phrase occurs in `pasted` (ASCII letter case
+    /// ignored), with its position in [`Entry::variants`]. When several
+    /// match, the longest phrase wins (the most specific), then the first
+    /// listed. Linear in the text for each phrase.
+    pub fn variant_for(&self, pasted: &[u8]) -> Option<(usize, &Variant)> {
+        let mut best: Option<(usize, &Variant)> = None;
+        for (i, v) in self.variants.iter().enumerate() {
+            if best.is_some_and(|(_, b)| b.phrase.len() >= v.phrase.len()) {
+                continue;
+            }
+            if contains_ignore_case(pasted, v.phrase.as_bytes()) {
+                best = Some((i, v));
+            }
+        }
+        best
+    }
+}
+
+/// `needle` in `haystack`, ASCII letters in any case. Candidates are found
+/// with `memchr2` on the first byte's two cases, so a text without that
+/// letter costs one fast pass.
+fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some(&first) = needle.first() else {
+        return false;
+    };
+    if needle.len() > haystack.len() {
+        return false;
+    }
+    let last_start = haystack.len() - needle.len();
+    memchr::memchr2_iter(
+        first.to_ascii_lowercase(),
+        first.to_ascii_uppercase(),
+        &haystack[..=last_start],
+    )
+    .any(|i| haystack[i..i + needle.len()].eq_ignore_ascii_case(needle))
 }
 
 /// The loaded, validated knowledge base with its indexes.

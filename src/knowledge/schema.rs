@@ -171,6 +171,41 @@ pub(crate) struct RawEntry {
     #[serde(default)]
     pub links: Vec<Spanned<String>>,
     pub source: Source,
+    /// Who acts first, when the fixes alone don't settle it.
+    #[serde(default)]
+    pub who: Option<Who>,
+    /// Explanations for particular wordings of the message.
+    #[serde(default)]
+    pub variants: Vec<RawVariant>,
+}
+
+/// One `[[error.variants]]` table: what a particular wording of the
+/// message means.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawVariant {
+    /// Case-insensitive phrase looked for in the pasted text.
+    #[serde(rename = "match")]
+    pub phrase: Spanned<String>,
+    pub meaning: Spanned<String>,
+    #[serde(default)]
+    pub causes: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    pub fixes: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// The optional `who` key: who acts first for this code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Who {
+    /// The person signing in.
+    User,
+    /// The tenant's IT admin.
+    Admin,
+    /// The app's developer.
+    Developer,
+    /// Nobody yet: it usually passes, so try again.
+    Retry,
 }
 
 /// A local notes file: `[[note]]` tables.

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
 
-use super::Entry;
+use super::{query, Entry, Source};
 use crate::code::AadstsCode;
 
 /// One search result.
@@ -35,6 +35,10 @@ pub(crate) struct Index {
     /// How often other entries point at each entry (`related`): codes people
     /// meet a lot are linked a lot, so this breaks ties towards them.
     prior: Vec<f32>,
+    /// Each entry's enum name as terms, for the name bonus.
+    name_terms: Vec<Vec<String>>,
+    /// Every term by its length in bytes, for typo matching.
+    by_len: Vec<Vec<String>>,
 }
 
 const NAME_WEIGHT: f32 = 2.5;
@@ -82,7 +86,6 @@ fn is_stopword(word: &str) -> bool {
             | "me"
             | "message"
             | "my"
-            | "no"
             | "not"
             | "of"
             | "on"
@@ -250,11 +253,7 @@ impl Index {
             add(&e.meaning, MEANING_WEIGHT);
             add(&e.causes.join(" "), CAUSE_WEIGHT);
             // Skip the role word: "admin" in every fix says nothing.
-            let fixes: Vec<&str> = e
-                .fixes
-                .iter()
-                .map(|f| f.split_once(": ").map_or(f.as_str(), |(_, rest)| rest))
-                .collect();
+            let fixes: Vec<&str> = e.fixes.iter().map(|f| f.step.as_str()).collect();
             add(&fixes.join(" "), FIX_WEIGHT);
             for (t, (w, _)) in weights {
                 postings.entry(t).or_default().push((i, w));
@@ -276,15 +275,38 @@ impl Index {
                 }
             }
         }
+        // Codes in Microsoft's table are the ones people meet most.
         let prior = links
             .iter()
-            .map(|&n| 1.0 + 0.15 * (1.0 + n as f32).ln())
+            .zip(entries)
+            .map(|(&n, e)| {
+                let listed = if e.source == Source::Learn { 1.1 } else { 1.0 };
+                listed * (1.0 + 0.15 * (1.0 + n as f32).ln())
+            })
             .collect();
+        let name_terms = entries
+            .iter()
+            .map(|e| {
+                e.name
+                    .as_deref()
+                    .map(|n| self::terms(&camel_words(n)))
+                    .unwrap_or_default()
+            })
+            .collect();
+        let mut by_len: Vec<Vec<String>> = Vec::new();
+        for t in terms.iter().filter(|t| t.is_ascii()) {
+            if by_len.len() <= t.len() {
+                by_len.resize(t.len() + 1, Vec::new());
+            }
+            by_len[t.len()].push(t.clone());
+        }
         Self {
             postings,
             terms,
             titles,
             prior,
+            name_terms,
+            by_len,
         }
     }
 
@@ -324,34 +346,69 @@ impl Index {
         best_first(hits, limit)
     }
 
-    fn score_words(&self, query: &str, scores: &mut HashMap<usize, f32>) {
+    fn score_words(&self, raw_query: &str, scores: &mut HashMap<usize, f32>) {
+        let rewritten = query::rewrite(raw_query);
+        let query = rewritten.as_ref();
+        let raw_words = lower_words(query);
         let words = terms(query);
         if words.is_empty() {
             return;
         }
         let still_typing = !query.ends_with(char::is_whitespace);
         let n = self.titles.len().max(1) as f32;
+        // The score of one term for every entry holding it.
+        let term_scores = |term: &str, factor: f32, out: &mut HashMap<usize, f32>| {
+            if let Some(list) = self.postings.get(term) {
+                let idf = (1.0 + n / list.len() as f32).ln();
+                for &(i, w) in list {
+                    let s = w * idf * factor;
+                    let b = out.entry(i).or_insert(0.0);
+                    *b = b.max(s);
+                }
+            }
+        };
+        // A phrase (several terms) read in place of one query word: the
+        // terms' scores add up, scaled by how many of them the entry has.
+        let phrase_scores = |phrase: &[String], factor: f32, best: &mut HashMap<usize, f32>| {
+            let mut acc: HashMap<usize, (f32, usize)> = HashMap::new();
+            for t in phrase {
+                let mut one = HashMap::new();
+                term_scores(t, 1.0, &mut one);
+                for (i, s) in one {
+                    let a = acc.entry(i).or_insert((0.0, 0));
+                    a.0 += s;
+                    a.1 += 1;
+                }
+            }
+            let len = phrase.len().max(1) as f32;
+            for (i, (sum, matched)) in acc {
+                let coverage = matched as f32 / len;
+                let s = factor * sum * coverage * coverage / len.sqrt();
+                let b = best.entry(i).or_insert(0.0);
+                *b = b.max(s);
+            }
+        };
         // entry -> (score, number of query words matched)
         let mut acc: HashMap<usize, (f32, usize)> = HashMap::new();
         for (k, word) in words.iter().enumerate() {
             let mut best: HashMap<usize, f32> = HashMap::new();
-            let mut take = |term: &str, factor: f32| {
-                if let Some(list) = self.postings.get(term) {
-                    let idf = (1.0 + n / list.len() as f32).ln();
-                    for &(i, w) in list {
-                        let s = w * idf * factor;
-                        let b = best.entry(i).or_insert(0.0);
-                        *b = b.max(s);
-                    }
-                }
-            };
-            take(word, 1.0);
+            let known = self.postings.contains_key(word.as_str());
+            term_scores(word, 1.0, &mut best);
+            let typed = raw_words
+                .iter()
+                .find(|w| stem(w) == *word)
+                .map_or(word.as_str(), String::as_str);
             if let Some((_, more)) = SYNONYMS.iter().find(|(w, _)| w == word) {
                 for m in *more {
-                    take(&stem(m), 0.8);
+                    term_scores(&stem(m), 0.8, &mut best);
                 }
             }
-            if still_typing && k + 1 == words.len() && word.len() >= 2 {
+            for phrase in query::expansions(typed) {
+                phrase_scores(&terms(phrase), 0.9, &mut best);
+            }
+            let last = still_typing && k + 1 == words.len();
+            let mut prefixed = false;
+            if last && word.len() >= 2 {
                 let start = self.terms.partition_point(|t| t.as_str() < word.as_str());
                 for t in self.terms[start..]
                     .iter()
@@ -359,9 +416,13 @@ impl Index {
                     .take(64)
                 {
                     if t != word {
-                        take(t, 0.7);
+                        prefixed = true;
+                        term_scores(t, 0.7, &mut best);
                     }
                 }
+            }
+            if query::expansions(typed).is_empty() && !prefixed {
+                self.read_unknown_word(typed, word, known, &phrase_scores, &term_scores, &mut best);
             }
             for (i, s) in best {
                 let a = acc.entry(i).or_insert((0.0, 0));
@@ -376,9 +437,87 @@ impl Index {
             if phrase.len() >= 4 && self.titles[i].contains(&phrase) {
                 s *= 1.5;
             }
+            s *= self.name_bonus(i, &words);
             *scores.entry(i).or_default() += s;
         }
     }
+
+    /// Words run together (`clientsecret`, even when the base has the
+    /// rare term `redirecturi` too), else, for a word the base never uses, a
+    /// typo of a word it does use.
+    fn read_unknown_word(
+        &self,
+        typed: &str,
+        word: &str,
+        known_word: bool,
+        phrase_scores: &impl Fn(&[String], f32, &mut HashMap<usize, f32>),
+        term_scores: &impl Fn(&str, f32, &mut HashMap<usize, f32>),
+        best: &mut HashMap<usize, f32>,
+    ) {
+        let known = |piece: &str| is_stopword(piece) || self.postings.contains_key(&stem(piece));
+        if let Some(pieces) = query::split_compound(typed, known) {
+            let phrase: Vec<String> = pieces
+                .iter()
+                .filter(|p| !is_stopword(p))
+                .map(|p| stem(p))
+                .collect();
+            if !phrase.is_empty() {
+                phrase_scores(&phrase, 0.9, best);
+                return;
+            }
+        }
+        if known_word {
+            return;
+        }
+        let max = query::max_typos(typed.chars().count());
+        if max == 0 || !typed.is_ascii() {
+            return;
+        }
+        let mut found = 0;
+        for t in &self.by_len
+            [word.len().saturating_sub(max)..(word.len() + max + 1).min(self.by_len.len())]
+        {
+            for term in t {
+                let near = query::distance_within(word, term, max).is_some()
+                    || (term.len() >= 5
+                        && typed.len() > term.len()
+                        && typed.len() - term.len() <= 5
+                        && query::distance_within(&typed[..term.len()], term, max.min(1))
+                            .is_some());
+                if near {
+                    term_scores(term, 0.6, best);
+                    found += 1;
+                    if found >= 16 {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Up to 1.5x when the query's words are most of the entry's enum name
+    /// (`invalid client secret` fits `InvalidClientSecretProvided` better
+    /// than `InvalidClientSecretExpiredKeysProvided`).
+    fn name_bonus(&self, i: usize, words: &[String]) -> f32 {
+        let name = &self.name_terms[i];
+        if name.is_empty() || words.len() < 2 {
+            return 1.0;
+        }
+        let shared = name.iter().filter(|t| words.contains(t)).count();
+        if shared < 2 {
+            return 1.0;
+        }
+        1.0 + 0.5 * shared as f32 / name.len() as f32
+    }
+}
+
+/// The lower-cased words of a query, before stemming.
+fn lower_words(query: &str) -> Vec<String> {
+    query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// `50076`, `AADSTS5007`, `aadsts 500` -> the digits, if the query is a code
