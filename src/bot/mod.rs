@@ -7,6 +7,7 @@ mod embed;
 mod events;
 mod metrics;
 mod rest;
+mod team;
 
 use std::future::Future;
 use std::process::ExitCode;

@@ -1,0 +1,166 @@
+//! End to end: what a server's team gets in Discord — audience buttons,
+//! team notes, `/aadsts-config status`, `/aadsts-help`, "Did this help?"
+//! votes and `/aadsts-stats` — the real binary against the fake Discord.
+
+mod fake_discord;
+mod harness;
+
+use fake_discord::*;
+use harness::*;
+use serde_json::{json, Value};
+
+/// The custom ids of every button under a message.
+fn custom_ids(message: &Value) -> Vec<String> {
+    message["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .filter_map(|b| b["custom_id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn is_ephemeral(r: &Recorded) -> bool {
+    r.json.as_ref().unwrap()["data"]["flags"] == json!(64)
+}
+
+/// Posts `content` in the help channel and returns the stored reply.
+async fn auto_reply(h: &Harness, content: &str) -> (Recorded, Value) {
+    let msg = h.post(CHANNEL_HELP, &Author::member(), content).await;
+    let reply = h.reply_to(&msg).await;
+    let stored = h
+        .fake
+        .message(reply_id(&reply))
+        .expect("fake stored our reply");
+    (reply, stored)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audience_buttons_answer_the_clicker_only() {
+    let h = Harness::start().await;
+    h.enable(CHANNEL_HELP).await;
+    let (reply, stored) = auto_reply(&h, "AADSTS50076 again").await;
+    let ids = custom_ids(reply.json.as_ref().unwrap());
+    assert_eq!(
+        &ids[..4],
+        [
+            format!("aadsts:dismiss:{MEMBER_USER_ID}"),
+            "aadsts:who:user:50076".to_owned(),
+            "aadsts:who:admin:50076".to_owned(),
+            "aadsts:who:developer:50076".to_owned(),
+        ]
+    );
+    let first_row = &reply.json.as_ref().unwrap()["components"][0]["components"];
+    assert!(first_row.as_array().unwrap().len() <= 5);
+
+    let mark = h.fake.mark();
+    let click = Click::button("aadsts:who:admin:50076");
+    let inv = Invoker::member(CHANNEL_HELP);
+    let answer = h
+        .interact(h.fake.world().component_click(&inv, &stored, &click))
+        .await;
+    assert!(is_ephemeral(&answer));
+    let embed = &answer.embeds()[0];
+    let description = embed["description"].as_str().unwrap();
+    assert!(
+        description.contains("If you are the IT admin"),
+        "{description}"
+    );
+    assert!(description.contains("Conditional Access"), "{description}");
+    assert!(
+        !description.contains("MsalUiRequiredException"),
+        "{description}"
+    );
+
+    let dev = h
+        .interact(h.fake.world().component_click(
+            &inv,
+            &stored,
+            &Click::button("aadsts:who:developer:50076"),
+        ))
+        .await;
+    let description = dev.embeds()[0]["description"].as_str().unwrap().to_owned();
+    assert!(
+        description.contains("MsalUiRequiredException"),
+        "{description}"
+    );
+    // Nothing new was posted in the channel.
+    assert!(!h.fake.requests()[mark..].iter().any(is_reply));
+    h.assert_no_pings();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookup_of_one_code_has_audience_buttons() {
+    let h = Harness::start().await;
+    let inv = Invoker::member(CHANNEL_GENERAL);
+    let lookup = h
+        .interact(
+            h.fake
+                .world()
+                .slash_command(&inv, "aadsts", vec![opt_string("query", "50076")]),
+        )
+        .await;
+    let ids = custom_ids(&lookup.json.as_ref().unwrap()["data"]);
+    assert_eq!(
+        ids,
+        [
+            "aadsts:who:user:50076",
+            "aadsts:who:admin:50076",
+            "aadsts:who:developer:50076"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn team_notes_show_under_the_auto_reply_in_their_server() {
+    let h = Harness::start().await;
+    h.enable(CHANNEL_HELP).await;
+    let set = h
+        .config(
+            "note",
+            vec![
+                opt_string("code", "AADSTS50076"),
+                opt_string("text", "Ask **#it-help** @everyone, ticket queue MFA"),
+            ],
+        )
+        .await;
+    assert!(is_ephemeral(&set));
+    assert!(set.content().unwrap().contains("Saved"), "{:?}", set.json);
+
+    let too_long = h
+        .config(
+            "note",
+            vec![
+                opt_string("code", "50126"),
+                opt_string("text", &"x".repeat(501)),
+            ],
+        )
+        .await;
+    assert!(too_long.content().unwrap().contains("limit is 500"));
+
+    let (reply, _) = auto_reply(&h, "AADSTS50076").await;
+    let fields = reply.embeds()[0]["fields"].as_array().unwrap().clone();
+    let note = fields
+        .iter()
+        .find(|f| f["name"] == "Your team's note")
+        .expect("note field");
+    let value = note["value"].as_str().unwrap();
+    assert!(value.contains("\\*\\*\\#it\\-help\\*\\*"), "{value}");
+    assert!(!value.contains("@everyone"), "{value}");
+
+    let list = h.config("notes", vec![]).await;
+    let listed = list.embeds()[0]["description"].as_str().unwrap().to_owned();
+    assert!(listed.contains("AADSTS50076"), "{listed}");
+
+    let removed = h
+        .config("note-remove", vec![opt_string("code", "50076")])
+        .await;
+    assert!(removed.content().unwrap().contains("removed"));
+    let (reply, _) = auto_reply(&h, "AADSTS50076 and AADSTS50126").await;
+    assert!(!reply.embeds()[0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["name"] == "Your team's note"));
+    h.assert_no_pings();
+}
