@@ -8,6 +8,7 @@ mod harness;
 use fake_discord::*;
 use harness::*;
 use serde_json::{json, Value};
+use serenity::model::Permissions;
 
 /// The custom ids of every button under a message.
 fn custom_ids(message: &Value) -> Vec<String> {
@@ -162,5 +163,147 @@ async fn team_notes_show_under_the_auto_reply_in_their_server() {
         .unwrap()
         .iter()
         .any(|f| f["name"] == "Your team's note"));
+    h.assert_no_pings();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_names_missing_permissions_and_channel_add_warns() {
+    let mut world = World::default();
+    // Neither @everyone nor the bot's role may embed links.
+    for role in &mut world.guilds[0].roles {
+        role.permissions.remove(Permissions::EMBED_LINKS);
+    }
+    let h = Harness::start_in(world, &[]).await;
+    let off = h.config("status", vec![]).await;
+    assert!(is_ephemeral(&off));
+    let fields = off.embeds()[0]["fields"].clone();
+    assert!(fields[0]["value"]
+        .as_str()
+        .unwrap()
+        .contains("Auto-replies are off"));
+
+    let added = h
+        .config("channel-add", vec![opt_channel("channel", CHANNEL_HELP)])
+        .await;
+    let content = added.content().unwrap();
+    assert!(content.contains("Auto-replies are on"), "{content}");
+    assert!(content.contains("I can't post there yet"), "{content}");
+    assert!(content.contains("Embed Links"), "{content}");
+
+    let on = h.config("status", vec![]).await;
+    let embed = &on.embeds()[0];
+    let channels = embed["fields"][0]["value"].as_str().unwrap();
+    assert!(
+        channels.contains(&format!("<#{CHANNEL_HELP}>")),
+        "{channels}"
+    );
+    assert!(channels.contains("missing: Embed Links"), "{channels}");
+    assert!(!channels.contains("Send Messages"), "{channels}");
+    let names: Vec<&str> = embed["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Channels",
+            "Cooldown",
+            "Attachments",
+            "Screenshots (OCR)",
+            "Live lookup"
+        ]
+    );
+    assert_eq!(embed["fields"][1]["value"], "10 min");
+    assert_eq!(embed["fields"][2]["value"], "on");
+    h.assert_no_pings();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_is_for_everyone_and_status_for_managers() {
+    let h = Harness::start().await;
+    let member = Invoker::member(CHANNEL_GENERAL);
+    let help = h
+        .interact(h.fake.world().slash_command(&member, "aadsts-help", vec![]))
+        .await;
+    assert!(is_ephemeral(&help));
+    assert!(help
+        .content()
+        .unwrap()
+        .contains("/aadsts-config channel-add"));
+
+    let refused = h
+        .interact(h.fake.world().slash_command(
+            &member,
+            "aadsts-config",
+            vec![opt_subcommand("status", vec![])],
+        ))
+        .await;
+    assert!(refused.content().unwrap().contains("Manage Server"));
+    let stats = h
+        .interact(
+            h.fake
+                .world()
+                .slash_command(&member, "aadsts-stats", vec![]),
+        )
+        .await;
+    assert!(stats.content().unwrap().contains("Manage Server"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_vote_per_member_and_stats_count_codes_and_votes() {
+    let h = Harness::start().await;
+    h.enable(CHANNEL_HELP).await;
+    let (reply, stored) = auto_reply(&h, "AADSTS50076 then AADSTS99999").await;
+    let ids = custom_ids(reply.json.as_ref().unwrap());
+    assert!(ids.contains(&"aadsts:vote:1:50076".to_owned()), "{ids:?}");
+    assert!(ids.contains(&"aadsts:vote:0:50076".to_owned()), "{ids:?}");
+
+    let world = h.fake.world();
+    let member = Invoker::member(CHANNEL_HELP);
+    let yes = Click::button("aadsts:vote:1:50076");
+    let no = Click::button("aadsts:vote:0:50076");
+    let mark = h.fake.mark();
+    let first = h
+        .interact(world.component_click(&member, &stored, &yes))
+        .await;
+    assert!(is_ephemeral(&first));
+    assert!(first.content().unwrap().contains("counted"));
+    let again = h
+        .interact(world.component_click(&member, &stored, &yes))
+        .await;
+    assert!(again.content().unwrap().contains("already"));
+    let moved = h
+        .interact(world.component_click(&member, &stored, &no))
+        .await;
+    assert!(moved.content().unwrap().contains("updated"));
+    let admin = Invoker::admin(CHANNEL_HELP);
+    h.interact(world.component_click(&admin, &stored, &yes))
+        .await;
+    assert!(!h.fake.requests()[mark..].iter().any(is_reply));
+
+    let stats = h
+        .interact(world.slash_command(&admin, "aadsts-stats", vec![]))
+        .await;
+    assert!(is_ephemeral(&stats));
+    let fields = stats.embeds()[0]["fields"].clone();
+    assert_eq!(fields[0]["name"], "Last 7 days");
+    assert!(fields[0]["value"]
+        .as_str()
+        .unwrap()
+        .contains("`AADSTS50076` ×1"));
+    assert!(fields[1]["value"]
+        .as_str()
+        .unwrap()
+        .contains("`AADSTS50076` ×1"));
+    let unknown = fields[2]["value"].as_str().unwrap();
+    assert!(unknown.contains("AADSTS99999"), "{unknown}");
+    assert!(!unknown.contains("AADSTS50076"), "{unknown}");
+    let helpful = fields[3]["value"].as_str().unwrap();
+    assert!(
+        helpful.contains("`AADSTS50076` 50% (1 👍 / 1 👎)"),
+        "{helpful}"
+    );
     h.assert_no_pings();
 }
