@@ -17,6 +17,8 @@ use aadsts_bot::{render, text, AadstsCode, Engine};
 
 use crate::config::Config;
 
+mod usage;
+
 /// `println!` that returns write errors (a closed pipe, as in `| head`)
 /// instead of panicking; `main` treats a broken pipe as a normal end.
 macro_rules! outln {
@@ -98,6 +100,12 @@ enum Command {
     },
     /// Paste text and see the reply the bot would send.
     Console,
+    /// Codes seen over the last 7 and 30 days in every server (from
+    /// DATABASE_URL), codes missing from the knowledge base first.
+    Usage {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Exit 0 if the running bot's `/healthz` answers 200 (for Docker's HEALTHCHECK).
     Healthcheck {
         /// The URL to ask [default: http://METRICS_ADDR/healthz, 0.0.0.0 as 127.0.0.1].
@@ -145,6 +153,12 @@ pub fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
             format,
         ),
         Command::Console => console(Engine::new(load(&dir, &config)?)),
+        Command::Usage { format } => usage::usage(
+            &load(&dir, &config)?,
+            &config.database_url,
+            format == Format::Json,
+        )
+        .map(|()| ExitCode::SUCCESS),
         Command::Healthcheck { url } => healthcheck(url, &config),
     }
 }

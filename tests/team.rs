@@ -306,4 +306,40 @@ async fn one_vote_per_member_and_stats_count_codes_and_votes() {
         "{helpful}"
     );
     h.assert_no_pings();
+
+    // The maintainers' view of the same database: unknown codes first.
+    let (mut cmd, _cwd) = bot_command(&["usage", "--format", "json"]);
+    let out = cmd
+        .env("DATABASE_URL", format!("sqlite://{}", h.db.display()))
+        .env("KNOWLEDGE_DIR", knowledge_dir())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["unknown_30_days"],
+        json!([{"code": "AADSTS99999", "count": 1}])
+    );
+    assert!(report["last_7_days"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({"code": "AADSTS50076", "count": 1})));
+
+    let (mut cmd, _cwd) = bot_command(&["usage"]);
+    let out = cmd
+        .env("DATABASE_URL", format!("sqlite://{}", h.db.display()))
+        .env("KNOWLEDGE_DIR", knowledge_dir())
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("Codes not in the knowledge base (30 days):\n  AADSTS99999"),
+        "{text}"
+    );
 }
