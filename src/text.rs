@@ -290,3 +290,25 @@ pub const STATS_30: &str = "Last 30 days";
 pub const STATS_UNKNOWN: &str = "Codes not in the knowledge base (30 days)";
 /// Field names of `/aadsts-stats`.
 pub const STATS_HELPFUL: &str = "Helpful answers";
+/// Field names of `/aadsts-config status`.
+pub const STATUS_CHANNELS: &str = "Channels";
+/// Field names of `/aadsts-config status`.
+pub const STATUS_COOLDOWN: &str = "Cooldown";
+/// Field names of `/aadsts-config status`.
+pub const STATUS_ATTACHMENTS: &str = "Attachments";
+/// Field names of `/aadsts-config status`.
+pub const STATUS_OCR: &str = "Screenshots (OCR)";
+/// Field names of `/aadsts-config status`.
+pub const STATUS_LIVE: &str = "Live lookup";
+/// A cooldown in minutes.
+pub fn minutes(n: u64) -> String {
+    format!("{n} min")
+}
+/// A setting's state.
+pub fn on_off(on: bool) -> &'static str {
+    if on {
+        "on"
+    } else {
+        "off"
+    }
+}

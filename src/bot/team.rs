@@ -18,6 +18,8 @@ use super::embed;
 use super::events::{answer, private};
 use super::{Data, Error};
 
+pub mod commands;
+
 /// Custom id prefix of the audience buttons: `aadsts:who:admin:50076,50126`.
 pub const WHO_PREFIX: &str = "aadsts:who:";
 /// Custom id prefix of the vote buttons: `aadsts:vote:1:50076` (1 helpful, 0 not).

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use serde_json::{json, Value};
 
 use aadsts_bot::store::{day_number, Store};
-use aadsts_bot::{AadstsCode, Knowledge};
+use aadsts_bot::{text, AadstsCode, Knowledge};
 
 /// The first day of a window of `days` days ending `today` (inclusive).
 pub fn since_day(today: u32, days: u32) -> u32 {
@@ -56,13 +56,13 @@ pub fn usage(knowledge: &Knowledge, database_url: &str, json: bool) -> anyhow::R
         return Ok(());
     }
     for (heading, counts) in [
-        ("Codes not in the knowledge base (30 days)", &unknown),
-        ("Last 7 days", &week),
-        ("Last 30 days", &month),
+        (text::STATS_UNKNOWN, &unknown),
+        (text::STATS_7, &week),
+        (text::STATS_30, &month),
     ] {
         writeln!(out, "{heading}:")?;
         if counts.is_empty() {
-            writeln!(out, "  none")?;
+            writeln!(out, "  {}", text::STATS_NONE)?;
         }
         for (code, n) in counts {
             writeln!(out, "  {code:<14} {n}")?;
