@@ -22,6 +22,7 @@ mod console;
 mod locate;
 mod query;
 mod reach;
+mod usage;
 
 /// `println!` that returns write errors (a closed pipe, as in `| head`)
 /// instead of panicking; `main` treats a broken pipe as a normal end.
@@ -114,6 +115,12 @@ enum Command {
     /// `aadsts-bot 50076`: a code where a subcommand belongs (answered with a hint).
     #[command(external_subcommand)]
     External(Vec<String>),
+    /// Codes seen over the last 7 and 30 days in every server (from
+    /// DATABASE_URL), codes missing from the knowledge base first.
+    Usage {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Exit 0 if the running bot's `/healthz` answers 200 (for Docker's HEALTHCHECK).
     Healthcheck {
         /// The URL to ask [default: http://METRICS_ADDR/healthz, 0.0.0.0 as 127.0.0.1].
@@ -164,6 +171,12 @@ pub fn run(cli: Cli, config: Config) -> anyhow::Result<ExitCode> {
         ),
         Command::Console => console(Engine::new(load(&dir, &config)?)),
         Command::External(args) => Ok(not_a_subcommand(&args)),
+        Command::Usage { format } => usage::usage(
+            &load(&dir, &config)?,
+            &config.database_url,
+            format == Format::Json,
+        )
+        .map(|()| ExitCode::SUCCESS),
         Command::Healthcheck { url } => healthcheck(url, &config),
     }
 }

@@ -288,3 +288,120 @@ pub const STORE_READ_ONLY: &str = "settings can't be saved: the database is read
 pub fn note_too_long(max: usize) -> String {
     format!("a team note can be at most {max} characters")
 }
+
+
+// --- Team features in Discord (audience buttons, notes, status, help, votes, stats) ---
+
+/// Label of the audience button for `who`.
+pub fn audience_label(who: crate::knowledge::Audience) -> &'static str {
+    use crate::knowledge::Audience;
+    match who {
+        Audience::User => "I'm the user",
+        Audience::Admin => "I'm an admin",
+        Audience::Developer => "I'm the developer",
+    }
+}
+/// When an audience button names no code we know any more.
+pub const AUDIENCE_GONE: &str = "That explanation is no longer in the knowledge base.";
+/// Field name of the server's own note under an answer.
+pub const TEAM_NOTE: &str = "Your team's note";
+/// The longest team note set from Discord, in characters.
+pub const NOTE_MAX_CHARS: usize = 500;
+/// A note over the limit.
+pub fn team_note_too_long(chars: usize) -> String {
+    format!("That note has {chars} characters; the limit is {NOTE_MAX_CHARS}. Shorten it and try again.")
+}
+/// Not a code the note could be attached to.
+pub const NOTE_BAD_CODE: &str =
+    "That is not an AADSTS code. Use a number such as `50076` or `AADSTS50076`.";
+/// A note was saved.
+pub fn note_saved(code: impl std::fmt::Display) -> String {
+    format!("Saved. Answers about {code} in this server now show your team's note.")
+}
+/// A note was removed, or there was none.
+pub fn note_removed(code: impl std::fmt::Display, removed: bool) -> String {
+    if removed {
+        format!("The team's note on {code} is removed.")
+    } else {
+        format!("There was no team note on {code}.")
+    }
+}
+/// The server has no notes.
+pub const NO_NOTES: &str = "This server has no team notes yet. Add one with `/aadsts-config note`.";
+/// Heading of the notes list.
+pub const NOTES_HEADING: &str = "Your team's notes";
+/// Thanks for a helpfulness vote.
+pub const VOTE_THANKS: &str = "Thanks, your answer is counted.";
+/// A vote moved to the other side.
+pub const VOTE_CHANGED: &str = "Thanks, your answer is updated.";
+/// The same vote twice.
+pub const VOTE_UNCHANGED: &str = "You already answered this one; thanks.";
+/// Vote buttons.
+pub const VOTE_HELPFUL: &str = "Helpful";
+/// Vote buttons.
+pub const VOTE_NOT_HELPFUL: &str = "Not helpful";
+/// A vote could not be saved.
+pub const VOTE_NOT_SAVED: &str = "Your answer could not be saved right now; please try later.";
+/// Heading of `/aadsts-config status`.
+pub const STATUS_HEADING: &str = "aadsts-bot in this server";
+/// No channel is enabled.
+pub const STATUS_NO_CHANNELS: &str =
+    "Auto-replies are off everywhere. Turn them on with `/aadsts-config channel-add`.";
+/// A permission the bot lacks, by name.
+pub fn missing_permissions(names: &[&str]) -> String {
+    format!("missing: {}", names.join(", "))
+}
+/// The bot has everything it needs in a channel.
+pub const PERMISSIONS_OK: &str = "all permissions present";
+/// The bot's permissions are not known (not in the cache yet).
+pub const PERMISSIONS_UNKNOWN: &str = "permissions unknown (server not loaded yet)";
+/// `channel-add` warning.
+pub fn cannot_post_warning(names: &[&str]) -> String {
+    format!(
+        "⚠️ I can't post there yet: I'm missing {}. Give my role those permissions in that channel.",
+        names.join(", ")
+    )
+}
+/// Live lookup not configured.
+pub const NOT_CONFIGURED: &str = "not configured";
+/// `/aadsts-help`.
+pub const HELP: &str = "**aadsts-bot** explains Microsoft Entra sign-in errors (`AADSTS50076` and the like).\n\
+• `/aadsts <code or words>`: look up a code, or search by words such as `client secret expired`.\n\
+• Right-click a message → Apps → **Explain error codes**: only you see the answer.\n\
+• In channels a server manager turned on, the bot answers messages with codes by itself. Under each answer, **I'm the user / I'm an admin / I'm the developer** show only your steps, and **Helpful / Not helpful** tell the team what works.\n\
+\n\
+**Server managers** (Manage Server): `/aadsts-config channel-add` turns auto-replies on in a channel, `status` shows what is on and whether the bot can post, `note` adds your team's line under a code, `cooldown` and `attachments` tune replies, and `/aadsts-stats` shows the codes seen most.";
+/// Heading of `/aadsts-stats`.
+pub const STATS_HEADING: &str = "Codes in this server";
+/// No codes seen.
+pub const STATS_NONE: &str = "none yet";
+/// Field names of `/aadsts-stats`.
+pub const STATS_7: &str = "Last 7 days";
+/// Field names of `/aadsts-stats`.
+pub const STATS_30: &str = "Last 30 days";
+/// Field names of `/aadsts-stats`.
+pub const STATS_UNKNOWN: &str = "Codes not in the knowledge base (30 days)";
+/// Field names of `/aadsts-stats`.
+pub const STATS_HELPFUL: &str = "Helpful answers";
+/// Field names of `/aadsts-config status`.
+pub const STATUS_CHANNELS: &str = "Channels";
+/// Field names of `/aadsts-config status`.
+pub const STATUS_COOLDOWN: &str = "Cooldown";
+/// Field names of `/aadsts-config status`.
+pub const STATUS_ATTACHMENTS: &str = "Attachments";
+/// Field names of `/aadsts-config status`.
+pub const STATUS_OCR: &str = "Screenshots (OCR)";
+/// Field names of `/aadsts-config status`.
+pub const STATUS_LIVE: &str = "Live lookup";
+/// A cooldown in minutes.
+pub fn minutes(n: u64) -> String {
+    format!("{n} min")
+}
+/// A setting's state.
+pub fn on_off(on: bool) -> &'static str {
+    if on {
+        "on"
+    } else {
+        "off"
+    }
+}

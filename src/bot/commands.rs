@@ -17,11 +17,15 @@ use aadsts_bot::{detect, render, text, AadstsCode, ReplySpec};
 
 use super::embed::{self, OPEN_ID};
 use super::events;
+use super::team;
+use super::team::commands::{
+    aadsts_help, aadsts_stats, missing_in, note, note_remove, notes, status,
+};
 use super::{Context, Error, SharedData};
 
 /// Answers the command through the bot's own send path (a 429 or 5xx on
 /// the callback is retried inside Discord's window), mentions off.
-async fn respond(
+pub(super) async fn respond(
     ctx: Context<'_>,
     received: Instant,
     message: CreateInteractionResponseMessage,
@@ -54,7 +58,13 @@ fn reply_message(reply: &ReplySpec) -> CreateInteractionResponseMessage {
 
 /// Every command, for registration.
 pub fn all() -> Vec<poise::Command<SharedData, Error>> {
-    vec![aadsts(), aadsts_config(), explain_message()]
+    vec![
+        aadsts(),
+        aadsts_config(),
+        explain_message(),
+        aadsts_help(),
+        aadsts_stats(),
+    ]
 }
 
 /// Codes suggested before anything is typed: the ones pasted most.
@@ -124,7 +134,11 @@ pub async fn aadsts(
     };
     if !codes.is_empty() {
         let reply = engine.reply_for_codes(&codes, render::lookup_host(None), None, false);
-        return respond(ctx, received, reply_message(&reply)).await;
+        let mut message = reply_message(&reply);
+        if codes.len() == 1 {
+            message = message.components(team::lookup_rows(&knowledge, &codes));
+        }
+        return respond(ctx, received, message).await;
     }
     let hits = knowledge.search(query, 5);
     if hits.is_empty() {
@@ -162,7 +176,7 @@ pub async fn aadsts(
 /// Checked on the server for every `/aadsts-config` call: Discord's
 /// `default_member_permissions` only hides the command, and server admins
 /// can change who sees it.
-async fn is_server_manager(ctx: Context<'_>) -> Result<bool, Error> {
+pub(super) async fn is_server_manager(ctx: Context<'_>) -> Result<bool, Error> {
     let allowed = match ctx {
         poise::Context::Application(actx) => actx
             .interaction
@@ -179,7 +193,7 @@ async fn is_server_manager(ctx: Context<'_>) -> Result<bool, Error> {
     Ok(allowed)
 }
 
-async fn say_ephemeral(ctx: Context<'_>, content: String) -> Result<(), Error> {
+pub(super) async fn say_ephemeral(ctx: Context<'_>, content: String) -> Result<(), Error> {
     let message = CreateInteractionResponseMessage::new()
         .content(content)
         .ephemeral(true);
@@ -188,7 +202,10 @@ async fn say_ephemeral(ctx: Context<'_>, content: String) -> Result<(), Error> {
 
 /// A setting that could not be saved: the admin is told why (the store's
 /// errors are written for people and hold no secrets).
-async fn saved<T>(ctx: Context<'_>, result: Result<T, StoreError>) -> Result<Option<T>, Error> {
+pub(super) async fn saved<T>(
+    ctx: Context<'_>,
+    result: Result<T, StoreError>,
+) -> Result<Option<T>, Error> {
     match result {
         Ok(v) => Ok(Some(v)),
         Err(e) => {
@@ -199,7 +216,7 @@ async fn saved<T>(ctx: Context<'_>, result: Result<T, StoreError>) -> Result<Opt
     }
 }
 
-fn guild_id(ctx: &Context<'_>) -> Result<u64, Error> {
+pub(super) fn guild_id(ctx: &Context<'_>) -> Result<u64, Error> {
     ctx.guild_id()
         .map(|g| g.get())
         .ok_or_else(|| anyhow::anyhow!("guild-only command outside a guild"))
@@ -212,7 +229,17 @@ fn guild_id(ctx: &Context<'_>) -> Result<u64, Error> {
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
     check = "is_server_manager",
-    subcommands("channel_add", "channel_remove", "channels", "cooldown", "attachments"),
+    subcommands(
+        "channel_add",
+        "channel_remove",
+        "channels",
+        "cooldown",
+        "attachments",
+        "note",
+        "note_remove",
+        "notes",
+        "status"
+    ),
     subcommand_required
 )]
 pub async fn aadsts_config(_ctx: Context<'_>) -> Result<(), Error> {
@@ -236,7 +263,14 @@ pub async fn channel_add(
     let Some(added) = saved(ctx, result).await? else {
         return Ok(());
     };
-    say_ephemeral(ctx, text::channel_added(channel.get(), added)).await
+    let mut answer = text::channel_added(channel.get(), added);
+    if let Some(missing) = missing_in(ctx, channel) {
+        if !missing.is_empty() {
+            answer.push('\n');
+            answer.push_str(&text::cannot_post_warning(&missing));
+        }
+    }
+    say_ephemeral(ctx, answer).await
 }
 
 /// Stop auto-replies in a channel

@@ -44,10 +44,14 @@ pub const DISMISS_PREFIX: &str = "aadsts:dismiss:";
 pub const OPEN_ID: &str = "aadsts:open";
 
 /// The row with the dismiss button for an auto-reply to `author_id`.
+#[allow(dead_code)] // auto-replies now use `team::reply_rows`
 pub fn dismiss_row(author_id: u64) -> CreateActionRow {
-    CreateActionRow::Buttons(vec![CreateButton::new(format!(
-        "{DISMISS_PREFIX}{author_id}"
-    ))
-    .label(text::DISMISS_LABEL)
-    .style(ButtonStyle::Secondary)])
+    CreateActionRow::Buttons(vec![dismiss_button(author_id)])
+}
+
+/// The dismiss button for an auto-reply to `author_id`.
+pub fn dismiss_button(author_id: u64) -> CreateButton {
+    CreateButton::new(format!("{DISMISS_PREFIX}{author_id}"))
+        .label(text::DISMISS_LABEL)
+        .style(ButtonStyle::Secondary)
 }

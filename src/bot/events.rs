@@ -19,6 +19,7 @@ use aadsts_bot::{render, text, AadstsCode};
 
 use super::embed::{self, DISMISS_PREFIX, OPEN_ID};
 use super::rest::{Patience, RestError};
+use super::team;
 use super::{answer_window, Data, Error, SharedData};
 
 /// Thread -> parent entries kept before the map is cleared.
@@ -262,8 +263,9 @@ async fn deliver(
     received: Instant,
 ) -> Result<(), Error> {
     let pending = super::live::enrich(data, &mut out.reply, &out.fresh, out.host).await;
+    let embeds = team::with_notes(&data.store, place.guild_id, &out.reply.embeds, &out.codes);
     let mut message = serenity::CreateMessage::new()
-        .embeds(embed::to_embeds(&out.reply.embeds))
+        .embeds(embed::to_embeds(&embeds))
         .allowed_mentions(embed::no_mentions())
         .reference_message(
             serenity::MessageReference::from((
@@ -272,7 +274,11 @@ async fn deliver(
             ))
             .fail_if_not_exists(false),
         )
-        .components(vec![embed::dismiss_row(out.author_id)])
+        .components(team::reply_rows(
+            &data.engine.knowledge(),
+            out.author_id,
+            &out.codes,
+        ))
         .nonce(serenity::Nonce::String(nonce))
         .enforce_nonce(true);
     if let Some(content) = &out.reply.content {
@@ -294,6 +300,11 @@ async fn deliver(
                 metrics::histogram!("aadsts_reply_latency_seconds")
                     .record(received.elapsed().as_secs_f64());
                 count_codes(data, &out.codes);
+                data.store.record_codes(
+                    place.guild_id,
+                    &out.codes,
+                    aadsts_bot::store::day_number(std::time::SystemTime::now()),
+                );
                 tracing::info!(
                     guild_id = place.guild_id,
                     channel_id = out.channel_id,
@@ -305,8 +316,14 @@ async fn deliver(
                 if !pending.is_empty() {
                     // Microsoft's description arrived after the reply went out.
                     if super::live::finish(&mut out.reply, pending, out.host).await {
+                        let embeds = team::with_notes(
+                            &data.store,
+                            place.guild_id,
+                            &out.reply.embeds,
+                            &out.codes,
+                        );
                         let edit = serenity::EditMessage::new()
-                            .embeds(embed::to_embeds(&out.reply.embeds))
+                            .embeds(embed::to_embeds(&embeds))
                             .allowed_mentions(embed::no_mentions());
                         data.rest
                             .edit_message(out.channel_id, reply_id, &edit, &maintenance(data))
@@ -514,6 +531,9 @@ async fn on_component(
     c: &ComponentInteraction,
     received: Instant,
 ) -> Result<(), Error> {
+    if team::on_component(data, c, received).await? {
+        return Ok(());
+    }
     let id = c.data.custom_id.as_str();
     if let Some(author) = id.strip_prefix(DISMISS_PREFIX) {
         let is_author = author.parse::<u64>().ok() == Some(c.user.id.get());

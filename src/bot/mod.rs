@@ -8,6 +8,7 @@ mod events;
 mod live;
 mod metrics;
 mod rest;
+mod team;
 
 use std::future::Future;
 use std::process::ExitCode;
