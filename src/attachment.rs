@@ -15,6 +15,15 @@ pub fn is_text_candidate(filename: &str, declared_size: u64) -> bool {
     declared_size <= MAX_TEXT_BYTES as u64 && TEXT_ENDINGS.iter().any(|e| name.ends_with(e))
 }
 
+/// Image endings read with OCR (the bytes are checked again before decoding).
+const IMAGE_ENDINGS: [&str; 4] = [".png", ".jpg", ".jpeg", ".webp"];
+
+/// Is a file of this name and declared size worth reading as a screenshot?
+pub fn is_image_candidate(filename: &str, declared_size: u64) -> bool {
+    let name = filename.to_ascii_lowercase();
+    declared_size <= crate::ocr::MAX_BYTES as u64 && IMAGE_ENDINGS.iter().any(|e| name.ends_with(e))
+}
+
 /// The attachment's text, or `None` when it is binary.
 pub fn decode_text(bytes: &[u8]) -> Option<Cow<'_, [u8]>> {
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {

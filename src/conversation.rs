@@ -46,6 +46,8 @@ pub struct Trigger<'a> {
     pub cooldown: Duration,
     /// The message text plus its readable attachments.
     pub text: &'a [u8],
+    /// Some of the text was read from screenshots (the reply says so).
+    pub from_image: bool,
 }
 
 impl Trigger<'_> {
@@ -158,7 +160,7 @@ impl Conversations {
     /// and marks it in flight.
     fn plan(&self, trigger: &Trigger<'_>, now: Instant) -> Option<Outgoing> {
         let detection = detect::detect(trigger.text);
-        let secret = detect::has_secret(trigger.text);
+        let secret = detection.has_secret() || detect::has_secret(trigger.text);
         if detection.codes.is_empty() && !secret {
             return None;
         }
@@ -190,6 +192,9 @@ impl Conversations {
         let window = trigger.window();
         let mut fresh = Vec::new();
         let mut pointers = Vec::new();
+        if trigger.from_image && !detection.codes.is_empty() {
+            pointers.push(text::READ_FROM_IMAGE.to_owned());
+        }
         for found in &detection.codes {
             match self
                 .cooldowns
@@ -411,6 +416,7 @@ mod tests {
             in_thread: false,
             cooldown: 10 * MINUTE,
             text: text.as_bytes(),
+            from_image: false,
         }
     }
 

@@ -128,10 +128,23 @@ impl Engine {
         details: Option<EmbedSpec>,
         secret_warning: bool,
     ) -> ReplySpec {
+        self.reply_for_codes_in(codes, host, details, secret_warning, b"")
+    }
+
+    /// [`Engine::reply_for_codes`] for codes pasted in `pasted`: each embed
+    /// leads with the message variant the text matches, if any.
+    pub fn reply_for_codes_in(
+        &self,
+        codes: &[AadstsCode],
+        host: &'static str,
+        details: Option<EmbedSpec>,
+        secret_warning: bool,
+        pasted: &[u8],
+    ) -> ReplySpec {
         let split = codes.len().min(MAX_CODE_EMBEDS);
         let shown = codes[..split]
             .iter()
-            .map(|&c| EmbedSpec::clone(&self.explain(c, host)))
+            .map(|&c| EmbedSpec::clone(&self.explain_in(c, host, pasted)))
             .collect();
         render::reply(shown, &codes[split..], details, secret_warning)
     }

@@ -289,7 +289,6 @@ pub fn note_too_long(max: usize) -> String {
     format!("a team note can be at most {max} characters")
 }
 
-
 // --- Team features in Discord (audience buttons, notes, status, help, votes, stats) ---
 
 /// Label of the audience button for `who`.

@@ -70,7 +70,9 @@ fn bare_bin_at(exe: &Path) -> Bin {
     let cwd = tempfile::tempdir().expect("temp dir");
     let mut cmd = Command::new(exe);
     // Never Microsoft's live page from tests (tests/live_cli.rs uses a fake).
-    scrub(&mut cmd).current_dir(cwd.path()).env("LIVE_LOOKUP", "off");
+    scrub(&mut cmd)
+        .current_dir(cwd.path())
+        .env("LIVE_LOOKUP", "off");
     Bin { cmd, cwd }
 }
 

@@ -164,19 +164,64 @@ fn is_person(data: &Data, author: &serenity::User, webhook: Option<serenity::Web
     !author.bot && webhook.is_none() && Some(author.id.get()) != data.bot_id.get().copied()
 }
 
+/// What a message says: its text, its text attachments and what its
+/// screenshots read as.
+struct Gathered {
+    bytes: Vec<u8>,
+    from_image: bool,
+}
+
 /// The message text plus the text of its readable attachments (when the
-/// server scans attachments).
+/// server scans attachments), and the codes read from its screenshots.
+/// Images never hold up the text: they are read after it, each bounded by
+/// the OCR service's queue and timeout.
 async fn gather_text(
     data: &Data,
     place: &Place,
     content: &str,
     attachments: &[serenity::Attachment],
-) -> Vec<u8> {
+) -> Gathered {
     let mut text = content.as_bytes().to_vec();
+    let mut from_image = false;
     if attachments.is_empty() || !place.settings.attachments {
-        return text;
+        return Gathered {
+            bytes: text,
+            from_image,
+        };
     }
     for a in attachments {
+        if attachment::is_image_candidate(&a.filename, u64::from(a.size)) {
+            if !data.ocr_available {
+                continue;
+            }
+            match data
+                .rest
+                .fetch_attachment(&a.url, aadsts_bot::ocr::MAX_BYTES)
+                .await
+            {
+                Ok(Some(bytes)) => match data.ocr.read(bytes).await {
+                    Ok(read) => {
+                        let screen = aadsts_bot::screen::detect(&read);
+                        if !screen.codes.is_empty() {
+                            from_image = true;
+                            // The codes as plain tokens (prefixless block-page
+                            // codes included), then the repaired text for the ids.
+                            for found in &screen.codes {
+                                text.extend_from_slice(
+                                    format!("\nAADSTS{}", found.code.number()).as_bytes(),
+                                );
+                            }
+                            text.push(b'\n');
+                            text.extend_from_slice(aadsts_bot::screen::normalise(&read).as_bytes());
+                        }
+                    }
+                    Err(e) => tracing::info!(attachment_id = a.id.get(), "image skipped: {e}"),
+                },
+                Ok(None) => {}
+                Err(e) => tracing::warn!(attachment_id = a.id.get(), "image skipped: {e}"),
+            }
+            continue;
+        }
         if !attachment::is_text_candidate(&a.filename, u64::from(a.size)) {
             continue;
         }
@@ -200,7 +245,10 @@ async fn gather_text(
             Err(e) => tracing::warn!(attachment_id = a.id.get(), "attachment skipped: {e}"),
         }
     }
-    text
+    Gathered {
+        bytes: text,
+        from_image,
+    }
 }
 
 fn trigger<'a>(
@@ -208,16 +256,17 @@ fn trigger<'a>(
     data: &Data,
     message_id: u64,
     author_id: u64,
-    text: &'a [u8],
+    text: &'a Gathered,
 ) -> Trigger<'a> {
     Trigger {
+        from_image: text.from_image,
         guild_id: place.guild_id,
         channel_id: place.channel_id,
         message_id,
         author_id,
         in_thread: place.in_thread,
         cooldown: place.settings.cooldown.unwrap_or(data.config.cooldown),
-        text,
+        text: &text.bytes,
     }
 }
 

@@ -5,8 +5,9 @@
 
 use poise::serenity_prelude as serenity;
 
-use aadsts_bot::live::{self, CacheState, LiveEntry, Waited};
+use aadsts_bot::live::{self, CacheState, CachedLookup, LiveCache, LiveEntry, Waited};
 use aadsts_bot::render::{self, ReplySpec, MAX_CODE_EMBEDS};
+use aadsts_bot::store::{LiveRow, Store};
 use aadsts_bot::AadstsCode;
 
 use super::Data;
@@ -83,4 +84,46 @@ fn apply(reply: &mut ReplySpec, i: usize, code: AadstsCode, entry: &LiveEntry, h
         *embed = live::embed(code, entry, host, embed);
     }
     render::fit_total(&mut reply.embeds);
+}
+
+/// The live lookup's answers kept in the settings database, so a restart
+/// (or another process) doesn't ask Microsoft again.
+pub struct StoreCache(pub Store);
+
+impl LiveCache for StoreCache {
+    fn get(&self, code: AadstsCode, host: &str) -> Option<CachedLookup> {
+        match self.0.live_get(code, host) {
+            Ok(row) => row.map(|row| CachedLookup {
+                entry: row.found.then(|| LiveEntry {
+                    message: row.message,
+                    remediation: (!row.remediation.is_empty()).then_some(row.remediation),
+                }),
+                fetched_at: row.fetched_at,
+            }),
+            Err(e) => {
+                tracing::warn!(code = code.number(), "live lookup cache read failed: {e}");
+                None
+            }
+        }
+    }
+
+    fn put(&self, code: AadstsCode, host: &str, value: &CachedLookup) {
+        let row = LiveRow {
+            found: value.entry.is_some(),
+            message: value
+                .entry
+                .as_ref()
+                .map(|e| e.message.clone())
+                .unwrap_or_default(),
+            remediation: value
+                .entry
+                .as_ref()
+                .and_then(|e| e.remediation.clone())
+                .unwrap_or_default(),
+            fetched_at: value.fetched_at,
+        };
+        if let Err(e) = self.0.live_put(code, host, &row) {
+            tracing::warn!(code = code.number(), "live lookup cache write failed: {e}");
+        }
+    }
 }

@@ -104,6 +104,10 @@ pub struct Data {
     pub rest: rest::Rest,
     /// Microsoft's live lookup for codes without an entry.
     pub live: aadsts_bot::live::LiveLookup,
+    /// Reads screenshots (bounded jobs and queue, timed out).
+    pub ocr: aadsts_bot::ocr::Ocr,
+    /// Whether Tesseract is installed (checked once at start).
+    pub ocr_available: bool,
     /// Channel -> the channel it is a thread of (None: not a thread).
     pub thread_parents: DashMap<u64, Option<u64>>,
     /// One lock per channel: a reply, its cooldown and its record are
@@ -276,6 +280,20 @@ pub async fn run_until(
     };
 
     let store = Store::open(&config.database_url).context("opening the settings database")?;
+    // Other processes' setting changes, usage counts, vote expiry.
+    let _sync = store.start_sync().context("starting the settings sync")?;
+    let ocr = aadsts_bot::ocr::Ocr::new(aadsts_bot::ocr::OcrConfig::default());
+    let ocr_available = tokio::task::spawn_blocking({
+        let ocr = ocr.clone();
+        move || ocr.available()
+    })
+    .await
+    .unwrap_or(false);
+    if ocr_available {
+        tracing::info!("OCR available: screenshots are read");
+    } else {
+        tracing::warn!("tesseract not found: screenshots are skipped (install tesseract-ocr and tesseract-ocr-eng)");
+    }
     // Build the search index before the first autocomplete needs it.
     knowledge.prepare_search();
     let engine = Arc::new(Engine::new(knowledge));
@@ -312,6 +330,7 @@ pub async fn run_until(
         );
     }
 
+    let live_store = store.clone();
     let data = Arc::new(Data {
         conversations: Conversations::new(Arc::clone(&engine)),
         engine,
@@ -319,8 +338,10 @@ pub async fn run_until(
         rest,
         live: aadsts_bot::live::LiveLookup::new(
             config.live.clone(),
-            Arc::new(aadsts_bot::live::MemoryCache::default()),
+            Arc::new(live::StoreCache(live_store)),
         ),
+        ocr,
+        ocr_available,
         thread_parents: DashMap::new(),
         channel_locks: DashMap::new(),
         config: config.clone(),
