@@ -1,5 +1,5 @@
 //! Purpose: the store's background thread. It keeps the in-memory mirror in
-//! step with changes other processes make (within [`POLL`] plus a reload:
+//! step with changes other processes make (within `POLL` plus a reload:
 //! well under the 5 s promise), writes buffered usage counts every
 //! [`FLUSH_EVERY`] and forgets expired vote keys every [`PURGE_EVERY`].
 //!
@@ -19,7 +19,7 @@ pub const FLUSH_EVERY: Duration = Duration::from_secs(5);
 /// How often expired vote keys are purged.
 pub const PURGE_EVERY: Duration = Duration::from_secs(600);
 
-/// The running sync thread; stops (and waits for it, at most about [`POLL`])
+/// The running sync thread; stops (and waits for it, at most about `POLL` (1 s))
 /// when dropped or on [`SyncTask::stop`].
 #[derive(Debug)]
 pub struct SyncTask {
