@@ -21,7 +21,6 @@ use crate::config::Config;
 mod console;
 mod locate;
 mod query;
-mod reach;
 mod usage;
 
 /// `println!` that returns write errors (a closed pipe, as in `| head`)
@@ -238,7 +237,6 @@ fn run_default(mut config: Config, dir: &Path) -> anyhow::Result<ExitCode> {
     }
     // Hot reload watches the folder actually loaded.
     config.knowledge_dir = dir.to_path_buf();
-    reach::check(&config.discord_api_url).map_err(anyhow::Error::msg)?;
     crate::bot::run(config, knowledge)
 }
 

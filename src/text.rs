@@ -215,11 +215,6 @@ pub fn knowledge_dir_missing(dir: &str, from: &str) -> String {
     format!("knowledge folder {dir} (from {from}) does not exist")
 }
 
-/// The bot cannot open a connection to Discord's API at all.
-pub fn discord_unreachable(url: &str, reason: &str) -> String {
-    format!("cannot reach Discord at {url} ({reason}); check DISCORD_API_URL and the network")
-}
-
 /// The first line of a code's explanation: who has to act first.
 pub fn who_acts(who: crate::knowledge::WhoActs) -> &'static str {
     use crate::knowledge::WhoActs;

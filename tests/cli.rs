@@ -429,7 +429,10 @@ fn check_reports_file_line_col_and_fails() {
 #[test]
 fn check_against_the_reference_table() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference");
-    let (table, added) = (dir.join("aadsts-codes.tsv"), dir.join("aadsts-codes-added.tsv"));
+    let (table, added) = (
+        dir.join("aadsts-codes.tsv"),
+        dir.join("aadsts-codes-added.tsv"),
+    );
     if !table.exists() || !added.exists() {
         // The table lives beside the repo; without it there is nothing to compare.
         return;
@@ -755,7 +758,9 @@ fn the_binary_reads_a_dotenv_in_its_working_directory() {
     let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
     assert_eq!(errors.len(), 1, "{err}");
     assert!(
-        errors[0].contains(&format!("cannot reach Discord at http://127.0.0.1:{port}")),
+        errors[0].contains(&format!(
+            "cannot reach Discord's API at http://127.0.0.1:{port}"
+        )),
         "{err}"
     );
     assert_eq!(stdout(&o), "");

@@ -38,13 +38,13 @@ fn json(o: &Output) -> Value {
 }
 
 /// A code the knowledge base has no entry for.
-const UNKNOWN: &str = "28005";
+const UNKNOWN: &str = "52002";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_lookup_prints_microsofts_description_for_an_unknown_code() {
     let fake = FakeLookup::start().await;
     fake.found(
-        28005,
+        52002,
         "The knob '{knobName}' was turned too far.",
         Some("Turn it back."),
     );
@@ -63,13 +63,13 @@ async fn cli_lookup_prints_microsofts_description_for_an_unknown_code() {
     assert!(out.contains("Turn it back."), "{out}");
     let hits = fake.hits();
     assert_eq!(hits.len(), 1);
-    assert_eq!(hits[0].query.as_deref(), Some("code=28005"));
+    assert_eq!(hits[0].query.as_deref(), Some("code=52002"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_lookup_json_has_a_live_object() {
     let fake = FakeLookup::start().await;
-    fake.found(28005, "The knob was turned too far.", None);
+    fake.found(52002, "The knob was turned too far.", None);
     let mut cmd = bin(&fake.url());
     cmd.args(["lookup", UNKNOWN, "--format", "json"]);
     let v = json(&run(cmd).await);
@@ -96,7 +96,7 @@ async fn cli_lookup_json_live_is_null_when_microsoft_does_not_know_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_lookup_with_live_lookup_off_asks_nothing() {
     let fake = FakeLookup::start().await;
-    fake.found(28005, "Should not be shown.", None);
+    fake.found(52002, "Should not be shown.", None);
     let mut cmd = bin(&fake.url());
     cmd.env("LIVE_LOOKUP", "off")
         .args(["lookup", UNKNOWN, "--format", "json"]);
@@ -123,7 +123,7 @@ async fn cli_lookup_of_a_known_code_asks_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_lookup_says_so_when_the_page_fails() {
     let fake = FakeLookup::start().await;
-    fake.set(28005, Reply::Status(500, None));
+    fake.set(52002, Reply::Status(500, None));
     let mut cmd = bin(&fake.url());
     cmd.args(["lookup", UNKNOWN]);
     let o = run(cmd).await;
