@@ -155,7 +155,7 @@ impl Config {
             shutdown_timeout: seconds(&get, "SHUTDOWN_TIMEOUT_SECS", 10)?,
             attachment_timeout: seconds(&get, "ATTACHMENT_TIMEOUT_SECS", 10)?,
             shards: parse(&get, "SHARDS")?.unwrap_or(Shards::Auto),
-            live: aadsts_bot::live::LiveConfig::from_lookup(&get).map_err(|e| {
+            live: aadsts_bot::live::LiveConfig::from_lookup(get).map_err(|e| {
                 use aadsts_bot::live::LiveConfigError as E;
                 let var = match e {
                     E::Switch(_) => "LIVE_LOOKUP",
