@@ -498,7 +498,7 @@ async fn on_edit(
             );
             deliver(data, &place, out, nonce, received).await
         }
-        Action::Edit(rev) => revise(data, rev).await,
+        Action::Edit(rev) => revise(data, &place, author_id, rev).await,
         Action::Delete {
             channel_id,
             reply_id,
@@ -514,11 +514,22 @@ async fn on_edit(
     }
 }
 
-async fn revise(data: &Data, rev: Revision) -> Result<(), Error> {
-    let edit = serenity::EditMessage::new()
+/// Edits our reply to match an edited message: the same notes and buttons
+/// as a new reply would get.
+async fn revise(data: &Data, place: &Place, author_id: u64, rev: Revision) -> Result<(), Error> {
+    let embeds = team::with_notes(&data.store, place.guild_id, &rev.reply.embeds, &rev.codes);
+    let mut edit = serenity::EditMessage::new()
         .content(rev.reply.content.clone().unwrap_or_default())
-        .embeds(embed::to_embeds(&rev.reply.embeds))
+        .embeds(embed::to_embeds(&embeds))
         .allowed_mentions(embed::no_mentions());
+    if author_id != 0 {
+        // A partial update names no author: the old buttons stay.
+        edit = edit.components(team::reply_rows(
+            &data.engine.knowledge(),
+            author_id,
+            &rev.codes,
+        ));
+    }
     data.rest
         .edit_message(rev.channel_id, rev.reply_id, &edit, &maintenance(data))
         .await?;
