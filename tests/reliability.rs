@@ -88,6 +88,24 @@ async fn read_stderr(child: &mut tokio::process::Child) -> String {
     err
 }
 
+/// Turns on auto-replies in [`CHANNEL_HELP`] as an admin, for tests that
+/// start the bot themselves (to read its logs).
+async fn enable_help(fake: &FakeDiscord) {
+    let admin = Invoker::admin(CHANNEL_GENERAL);
+    let enable = fake.world().slash_command(
+        &admin,
+        "aadsts-config",
+        vec![opt_subcommand(
+            "channel-add",
+            vec![opt_channel("channel", CHANNEL_HELP)],
+        )],
+    );
+    fake.dispatch("INTERACTION_CREATE", enable).await;
+    fake.wait_for(|r| r.path.ends_with("/callback"), DEFAULT_TIMEOUT)
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_delivered_twice_gets_one_reply() {
     let h = Harness::start().await;
@@ -441,19 +459,7 @@ async fn shutdown_is_bounded_and_names_what_it_dropped() {
         Stdio::piped(),
     )
     .await;
-    let admin = Invoker::admin(CHANNEL_GENERAL);
-    let enable = fake.world().slash_command(
-        &admin,
-        "aadsts-config",
-        vec![opt_subcommand(
-            "channel-add",
-            vec![opt_channel("channel", CHANNEL_HELP)],
-        )],
-    );
-    fake.dispatch("INTERACTION_CREATE", enable).await;
-    fake.wait_for(|r| r.path.ends_with("/callback"), DEFAULT_TIMEOUT)
-        .await
-        .unwrap();
+    enable_help(&fake).await;
     fake.rate_limit_next_with(&messages_path(CHANNEL_HELP), 1, 60.0, false);
     let msg = message_create(
         CHANNEL_HELP,
@@ -657,19 +663,7 @@ async fn logs_never_hold_message_text_or_the_token() {
         Stdio::piped(),
     )
     .await;
-    let admin = Invoker::admin(CHANNEL_GENERAL);
-    let enable = fake.world().slash_command(
-        &admin,
-        "aadsts-config",
-        vec![opt_subcommand(
-            "channel-add",
-            vec![opt_channel("channel", CHANNEL_HELP)],
-        )],
-    );
-    fake.dispatch("INTERACTION_CREATE", enable).await;
-    fake.wait_for(|r| r.path.ends_with("/callback"), DEFAULT_TIMEOUT)
-        .await
-        .unwrap();
+    enable_help(&fake).await;
     let marker = "PRIVATE-MARKER-93d1";
     let msg = message_create(
         CHANNEL_HELP,
