@@ -160,7 +160,7 @@ impl Conversations {
     /// and marks it in flight.
     fn plan(&self, trigger: &Trigger<'_>, now: Instant) -> Option<Outgoing> {
         let detection = detect::detect(trigger.text);
-        let secret = detection.has_secret() || detect::has_secret(trigger.text);
+        let secret = secret_in(&detection, trigger.text);
         if detection.codes.is_empty() && !secret {
             return None;
         }
@@ -273,7 +273,7 @@ impl Conversations {
                 .map_or(Action::Nothing, Action::Post);
         };
         let detection = detect::detect(trigger.text);
-        let secret = detect::has_secret(trigger.text);
+        let secret = secret_in(&detection, trigger.text);
         let codes = codes_of(&detection);
         if codes.is_empty() && !secret {
             self.replies.remove(trigger.message_id);
@@ -346,6 +346,16 @@ impl Conversations {
     /// Replies being sent right now (for shutdown logs).
     pub fn in_flight(&self) -> Vec<u64> {
         lock(&self.in_flight).keys().copied().collect()
+    }
+}
+
+/// Does the text hold a secret? The detection already knows when it found a
+/// code (it scans for secrets only then); otherwise scan once here.
+fn secret_in(detection: &Detection, text: &[u8]) -> bool {
+    if detection.codes.is_empty() {
+        detect::has_secret(text)
+    } else {
+        detection.has_secret()
     }
 }
 
