@@ -66,7 +66,8 @@ fn callback_path(interaction: &Value) -> String {
 #[test]
 fn gateway_payloads_deserialize_in_serenity() {
     let world = World::default();
-    let ready = world.ready_payload("s1", "ws://127.0.0.1:1", json!([0, 1]));
+    let all: Vec<&FakeGuild> = world.guilds.iter().collect();
+    let ready = world.ready_payload("s1", "ws://127.0.0.1:1", json!([0, 1]), &all);
     validate_event("READY", &ready).unwrap();
     for guild in &world.guilds {
         validate_event("GUILD_CREATE", &world.guild_create_payload(guild)).unwrap();
@@ -525,13 +526,25 @@ impl Reports {
 
 /// Starts an in-process serenity client on the fake, as the bot does.
 async fn start_client(fake: &FakeDiscord, intents: GatewayIntents) -> (JoinHandle<()>, Reports) {
+    start_client_on(fake, intents, None).await
+}
+
+/// [`start_client`] running only shard `(id, total)` when given.
+async fn start_client_on(
+    fake: &FakeDiscord,
+    intents: GatewayIntents,
+    shard: Option<(u32, u32)>,
+) -> (JoinHandle<()>, Reports) {
     let (tx, rx) = mpsc::unbounded_channel();
     let mut client = ClientBuilder::new_with_http(http_for(fake), intents)
         .event_handler(Handler { seen: tx })
         .await
         .expect("serenity client builds");
     let task = tokio::spawn(async move {
-        let _ = client.start().await;
+        let _ = match shard {
+            Some((id, total)) => client.start_shard(id, total).await,
+            None => client.start().await,
+        };
     });
     (
         task,
@@ -735,4 +748,47 @@ async fn without_message_content_intent_guild_messages_arrive_blank() {
     let stored = fake.message(id_of(&mention)).unwrap();
     assert_eq!(stored["content"], text);
     client.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_shard_session_gets_the_events_of_its_guilds() {
+    init_tracing();
+    assert_eq!(shard_of_guild(SHARD0_GUILD_ID, 2), 0);
+    assert_eq!(shard_of_guild(GUILD_ID, 2), 1);
+    assert_eq!(shard_of_guild(OTHER_GUILD_ID, 2), 1);
+    let fake = FakeDiscord::start_with(World::two_shards()).await;
+    assert_eq!(http_for(&fake).get_bot_gateway().await.unwrap().shards, 2);
+    let (first, mut on0) = start_client_on(&fake, full_intents(), Some((0, 2))).await;
+    let (second, mut on1) = start_client_on(&fake, full_intents(), Some((1, 2))).await;
+    fake.wait_for_shard_session(0, T).await.unwrap();
+    fake.wait_for_shard_session(1, T).await.unwrap();
+    assert_eq!(fake.shard_sessions(), vec![(0, 2), (1, 2)]);
+
+    let post = |channel, guild, text: &str| {
+        message_create(channel, Some(guild), &Author::member(), text, vec![])
+    };
+    fake.dispatch("MESSAGE_CREATE", post(CHANNEL_HELP, GUILD_ID, "for shard 1"))
+        .await;
+    fake.dispatch(
+        "MESSAGE_CREATE",
+        post(SHARD0_CHANNEL, SHARD0_GUILD_ID, "for shard 0"),
+    )
+    .await;
+    assert_eq!(on1.message().await, "for shard 1");
+    // A session sees its events in order: shard 0's first message is its own, not shard 1's.
+    assert_eq!(on0.message().await, "for shard 0");
+
+    // An event sent on a named shard reaches that session whatever its guild.
+    fake.dispatch_on_shard(
+        1,
+        "MESSAGE_CREATE",
+        post(SHARD0_CHANNEL, SHARD0_GUILD_ID, "handed over"),
+    )
+    .await;
+    assert_eq!(on1.message().await, "handed over");
+    fake.dispatch("MESSAGE_CREATE", post(SHARD0_CHANNEL, SHARD0_GUILD_ID, "barrier"))
+        .await;
+    assert_eq!(on0.message().await, "barrier");
+    first.abort();
+    second.abort();
 }

@@ -38,7 +38,7 @@
 //! panics with serde's error; [`FakeDiscord::dispatch_unchecked`] skips that on purpose.
 #![allow(dead_code)]
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -59,6 +59,13 @@ use tokio_tungstenite::tungstenite::handshake::server::{Request, Response as WsR
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+mod gateway;
+
+// Not every test file routes by shard.
+#[allow(unused_imports)]
+pub use gateway::{shard_of_guild, GatewayFrame};
+use gateway::{accept_gateway, GatewayState};
 
 // ---------------------------------------------------------------------------------------------
 // The default world: ids are constants so tests can name them.
@@ -108,6 +115,12 @@ pub const ROLE_BOT: u64 = 1_200_000_000_000_000_022;
 pub const OTHER_GUILD_ID: u64 = 1_200_000_000_000_000_101;
 /// Text channel `#general` of [`OTHER_GUILD_ID`].
 pub const OTHER_GUILD_CHANNEL: u64 = 1_200_000_000_000_000_111;
+/// The guild of [`World::two_shards`] on shard 0 of 2 (the default world's guilds are on 1).
+pub const SHARD0_GUILD_ID: u64 = 1_200_000_000_004_194_305;
+/// Text channel `#entra-help` of [`SHARD0_GUILD_ID`].
+pub const SHARD0_CHANNEL: u64 = 1_200_000_000_004_194_315;
+/// Role "Admins" (Manage Server) in [`SHARD0_GUILD_ID`].
+pub const SHARD0_ROLE_ADMIN: u64 = 1_200_000_000_004_194_321;
 
 const MESSAGE_CONTENT_INTENT: u64 = 1 << 15;
 /// Application flags in READY: GATEWAY_MESSAGE_CONTENT_LIMITED | APPLICATION_COMMAND_BADGE.
@@ -367,6 +380,8 @@ pub struct World {
     /// the developer portal. When not, an IDENTIFY asking for it is closed
     /// with 4014 (disallowed intents), as Discord does.
     pub message_content_allowed: bool,
+    /// The shard count `GET /gateway/bot` recommends (what `SHARDS=auto` runs).
+    pub shards: u64,
 }
 
 impl Default for World {
@@ -429,6 +444,7 @@ impl Default for World {
             owner,
             guilds: vec![main, other],
             message_content_allowed: true,
+            shards: 1,
         }
     }
 }
@@ -454,6 +470,35 @@ pub fn other_bot_user() -> FakeUser {
 }
 
 impl World {
+    /// The default world split over two shards: [`GUILD_ID`] and [`OTHER_GUILD_ID`] are on
+    /// shard 1, and [`SHARD0_GUILD_ID`] (channel [`SHARD0_CHANNEL`], the same members as
+    /// [`GUILD_ID`]) is on shard 0. `GET /gateway/bot` recommends 2 shards.
+    pub fn two_shards() -> Self {
+        let mut world = Self::default();
+        let mut guild = FakeGuild::new(SHARD0_GUILD_ID, "Northwind", &world.bot, next_snowflake());
+        guild.channels = vec![FakeChannel::text(SHARD0_CHANNEL, "entra-help")];
+        guild.roles.push(FakeRole {
+            id: SHARD0_ROLE_ADMIN,
+            name: "Admins".into(),
+            permissions: Permissions::MANAGE_GUILD,
+            position: 1,
+            bot_id: None,
+        });
+        guild.members.extend([
+            FakeMember {
+                user: admin_user(),
+                roles: vec![SHARD0_ROLE_ADMIN],
+            },
+            FakeMember {
+                user: member_user(),
+                roles: vec![],
+            },
+        ]);
+        world.guilds.push(guild);
+        world.shards = 2;
+        world
+    }
+
     /// The guild with this id.
     pub fn guild(&self, id: u64) -> Option<&FakeGuild> {
         self.guilds.iter().find(|g| g.id == id)
@@ -467,9 +512,14 @@ impl World {
     }
 
     /// READY's `d` for a session.
-    pub fn ready_payload(&self, session_id: &str, resume_url: &str, shard: Value) -> Value {
-        let guilds: Vec<Value> = self
-            .guilds
+    pub fn ready_payload(
+        &self,
+        session_id: &str,
+        resume_url: &str,
+        shard: Value,
+        guilds: &[&FakeGuild],
+    ) -> Value {
+        let guilds: Vec<Value> = guilds
             .iter()
             .map(|g| json!({"id": g.id.to_string(), "unavailable": true}))
             .collect();
@@ -1213,15 +1263,6 @@ impl Recorded {
     }
 }
 
-/// One frame the bot sent on the gateway.
-#[derive(Clone, Debug)]
-pub struct GatewayFrame {
-    /// Which WebSocket connection (1-based, in connection order).
-    pub conn_id: u64,
-    pub op: u64,
-    pub payload: Value,
-}
-
 // ---------------------------------------------------------------------------------------------
 // The fake
 // ---------------------------------------------------------------------------------------------
@@ -1303,26 +1344,6 @@ struct InteractionState {
     acknowledged: bool,
     original: Option<u64>,
     followups: Vec<u64>,
-}
-
-#[derive(Default)]
-struct GatewayState {
-    session: Option<Session>,
-    seq: u64,
-    sessions_started: u64,
-    /// The session a RESUME may name (survives the connection closing).
-    last_session_id: Option<String>,
-    next_conn_id: u64,
-    /// Intents of the last IDENTIFY.
-    intents: u64,
-    /// Request URIs of gateway connections, in order.
-    connections: Vec<String>,
-}
-
-struct Session {
-    conn_id: u64,
-    session_id: String,
-    tx: mpsc::UnboundedSender<WsMessage>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -1606,107 +1627,6 @@ impl FakeDiscord {
         }
     }
 
-    // ----- Gateway -----
-
-    /// Sends a dispatch (op 0, next `s`) to the bot's current session and returns its `s`.
-    /// Waits up to [`DEFAULT_TIMEOUT`] for a session; panics when the payload would not
-    /// deserialize in serenity (see [`validate_event`]) or when no bot connects.
-    pub async fn dispatch(&self, event: &str, data: Value) -> u64 {
-        if let Err(e) = validate_event(event, &data) {
-            panic!("fake_discord: serenity would drop this {event}: {e}\npayload: {data:#}");
-        }
-        self.dispatch_unchecked(event, data).await
-    }
-
-    /// [`Self::dispatch`] without validating the payload (for deliberately malformed events).
-    pub async fn dispatch_unchecked(&self, event: &str, data: Value) -> u64 {
-        if let Err(e) = self.wait_for_session(DEFAULT_TIMEOUT).await {
-            panic!("fake_discord: cannot dispatch {event}: {e}");
-        }
-        self.shared.remember_dispatched(event, &data);
-        let data = self.shared.as_delivered(event, data);
-        let mut gateway = lock(&self.shared.gateway);
-        let Some(tx) = gateway.session.as_ref().map(|s| s.tx.clone()) else {
-            panic!("fake_discord: the bot's session closed before {event} could be sent");
-        };
-        send_dispatch(&mut gateway, &tx, event, data)
-    }
-
-    /// A snapshot of every gateway frame the bot sent (IDENTIFY, heartbeats, RESUME, ...).
-    pub fn gateway_frames(&self) -> Vec<GatewayFrame> {
-        lock(&self.shared.frames).clone()
-    }
-
-    /// Waits for a gateway frame from the bot matching `pred`.
-    pub async fn wait_for_gateway(
-        &self,
-        pred: impl Fn(&GatewayFrame) -> bool,
-        timeout: Duration,
-    ) -> Result<GatewayFrame, String> {
-        let found = self
-            .wait_until(timeout, |s| {
-                lock(&s.frames).iter().find(|f| pred(f)).cloned()
-            })
-            .await;
-        found.ok_or_else(|| {
-            let frames = lock(&self.shared.frames);
-            let ops: Vec<String> = frames
-                .iter()
-                .map(|f| format!("conn {} op {}", f.conn_id, f.op))
-                .collect();
-            format!(
-                "no matching gateway frame within {timeout:?}; connections: {:?}; frames: {ops:?}",
-                lock(&self.shared.gateway).connections
-            )
-        })
-    }
-
-    /// Waits for the bot's IDENTIFY and returns its `d` (token, intents, properties, ...).
-    pub async fn wait_for_identify(&self, timeout: Duration) -> Result<Value, String> {
-        let frame = self.wait_for_gateway(|f| f.op == 2, timeout).await?;
-        Ok(frame.payload["d"].clone())
-    }
-
-    /// Waits until the bot has a session (READY or RESUMED sent), so dispatches reach it.
-    pub async fn wait_for_session(&self, timeout: Duration) -> Result<(), String> {
-        let found = self
-            .wait_until(timeout, |s| lock(&s.gateway).session.as_ref().map(|_| ()))
-            .await;
-        found.ok_or_else(|| {
-            let gateway = lock(&self.shared.gateway);
-            format!(
-                "the bot never identified within {timeout:?} (gateway connections: {:?}); \
-                 REST requests:\n{}",
-                gateway.connections,
-                self.request_log()
-            )
-        })
-    }
-
-    /// Sends op 7 RECONNECT on the current session (serenity then reconnects and RESUMEs).
-    /// Returns false when there is no session.
-    pub fn request_reconnect(&self) -> bool {
-        self.send_op(json!({"op": 7, "d": null}))
-    }
-
-    /// Sends op 9 INVALID SESSION (`resumable` false makes the bot IDENTIFY again).
-    pub fn invalidate_session(&self, resumable: bool) -> bool {
-        self.send_op(json!({"op": 9, "d": resumable}))
-    }
-
-    /// Request URIs of the gateway connections so far (serenity appends `?v=10`).
-    pub fn gateway_connections(&self) -> Vec<String> {
-        lock(&self.shared.gateway).connections.clone()
-    }
-
-    fn send_op(&self, frame: Value) -> bool {
-        let gateway = lock(&self.shared.gateway);
-        let Some(session) = gateway.session.as_ref() else {
-            return false;
-        };
-        session.tx.send(WsMessage::Text(frame.to_string())).is_ok()
-    }
-
     /// Polls `check` whenever something is recorded, until it returns `Some` or time runs out.
     async fn wait_until<T>(
         &self,
@@ -1733,7 +1653,7 @@ impl Drop for FakeDiscord {
         // No close frame: serenity 0.12.5 treats a close frame without a code as "no event" and
         // spins on the closed socket until its next heartbeat. Dropping the TCP connection makes
         // it log a WebSocket error and retry instead.
-        lock(&self.shared.gateway).session = None;
+        self.disconnect_all();
         for task in &self.tasks {
             task.abort();
         }
@@ -1805,8 +1725,7 @@ impl Shared {
 
     /// Applies the Message Content intent: without it, guild messages that don't mention the
     /// bot (and aren't the bot's own) arrive with content, embeds, attachments, components blank.
-    fn as_delivered(&self, event: &str, mut data: Value) -> Value {
-        let intents = lock(&self.gateway).intents;
+    fn as_delivered(&self, event: &str, mut data: Value, intents: u64) -> Value {
         let is_message = matches!(event, "MESSAGE_CREATE" | "MESSAGE_UPDATE");
         if !is_message || intents & MESSAGE_CONTENT_INTENT != 0 || data.get("guild_id").is_none() {
             return data;
@@ -1832,173 +1751,6 @@ impl Shared {
         }
         data
     }
-}
-
-fn send_dispatch(
-    gateway: &mut GatewayState,
-    tx: &mpsc::UnboundedSender<WsMessage>,
-    event: &str,
-    data: Value,
-) -> u64 {
-    gateway.seq += 1;
-    let frame = json!({"op": 0, "s": gateway.seq, "t": event, "d": data});
-    let _ = tx.send(WsMessage::Text(frame.to_string()));
-    gateway.seq
-}
-
-// ---------------------------------------------------------------------------------------------
-// Gateway server
-// ---------------------------------------------------------------------------------------------
-
-async fn accept_gateway(shared: Arc<Shared>, listener: TcpListener) {
-    while let Ok((stream, _)) = listener.accept().await {
-        let task = tokio::spawn(serve_gateway_connection(Arc::clone(&shared), stream));
-        lock(&shared.conn_tasks).push(task.abort_handle());
-    }
-}
-
-// tungstenite's handshake callback must return its (large) `ErrorResponse` as the error type.
-#[allow(clippy::result_large_err)]
-async fn serve_gateway_connection(shared: Arc<Shared>, stream: TcpStream) {
-    let mut uri = String::new();
-    let capture_uri = |req: &Request, resp: WsResponse| {
-        uri = req.uri().to_string();
-        Ok(resp)
-    };
-    let Ok(ws) = tokio_tungstenite::accept_hdr_async(stream, capture_uri).await else {
-        return;
-    };
-    let conn_id = {
-        let mut gateway = lock(&shared.gateway);
-        gateway.next_conn_id += 1;
-        gateway.connections.push(uri);
-        gateway.next_conn_id
-    };
-    shared.bump();
-
-    let (mut sink, mut source) = ws.split();
-    let (tx, mut rx) = mpsc::unbounded_channel::<WsMessage>();
-    let writer = tokio::spawn(async move {
-        while let Some(msg) = rx.recv().await {
-            if sink.send(msg).await.is_err() {
-                break;
-            }
-        }
-    });
-    lock(&shared.conn_tasks).push(writer.abort_handle());
-    let hello =
-        json!({"op": 10, "s": null, "t": null, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}});
-    let _ = tx.send(WsMessage::Text(hello.to_string()));
-
-    while let Some(Ok(frame)) = source.next().await {
-        match frame {
-            WsMessage::Text(text) => handle_gateway_frame(&shared, conn_id, &tx, &text),
-            WsMessage::Close(_) => break,
-            _ => {}
-        }
-    }
-
-    {
-        let mut gateway = lock(&shared.gateway);
-        if gateway
-            .session
-            .as_ref()
-            .is_some_and(|s| s.conn_id == conn_id)
-        {
-            gateway.session = None;
-        }
-    }
-    shared.bump();
-    writer.abort();
-}
-
-fn handle_gateway_frame(
-    shared: &Shared,
-    conn_id: u64,
-    tx: &mpsc::UnboundedSender<WsMessage>,
-    text: &str,
-) {
-    let Ok(payload) = serde_json::from_str::<Value>(text) else {
-        return;
-    };
-    let op = payload["op"].as_u64().unwrap_or(u64::MAX);
-    match op {
-        1 => {
-            let _ = tx.send(WsMessage::Text(json!({"op": 11, "d": null}).to_string()));
-        }
-        2 => start_session(shared, conn_id, tx, &payload["d"]),
-        6 => resume_session(shared, conn_id, tx, &payload["d"]),
-        _ => {}
-    }
-    lock(&shared.frames).push(GatewayFrame {
-        conn_id,
-        op,
-        payload,
-    });
-    shared.bump();
-}
-
-/// IDENTIFY: a new session; READY then one GUILD_CREATE per guild, then dispatches may flow.
-fn start_session(
-    shared: &Shared,
-    conn_id: u64,
-    tx: &mpsc::UnboundedSender<WsMessage>,
-    identify: &Value,
-) {
-    let intents = identify["intents"].as_u64().unwrap_or(0);
-    if !shared.world.message_content_allowed && intents & MESSAGE_CONTENT_INTENT != 0 {
-        let close = CloseFrame {
-            code: CloseCode::from(4014),
-            reason: "Disallowed intent(s).".into(),
-        };
-        let _ = tx.send(WsMessage::Close(Some(close)));
-        return;
-    }
-    let mut gateway = lock(&shared.gateway);
-    gateway.sessions_started += 1;
-    gateway.seq = 0;
-    gateway.intents = intents;
-    let session_id = format!("fake-session-{}", gateway.sessions_started);
-    let shard = identify.get("shard").cloned().unwrap_or(json!([0, 1]));
-    let world = &shared.world;
-    let ready = world.ready_payload(&session_id, &shared.gateway_url, shard);
-    send_dispatch(&mut gateway, tx, "READY", ready);
-    for guild in &world.guilds {
-        send_dispatch(
-            &mut gateway,
-            tx,
-            "GUILD_CREATE",
-            world.guild_create_payload(guild),
-        );
-    }
-    gateway.last_session_id = Some(session_id.clone());
-    gateway.session = Some(Session {
-        conn_id,
-        session_id,
-        tx: tx.clone(),
-    });
-}
-
-/// RESUME: the session moves to this connection and gets RESUMED; an unknown session id gets
-/// op 9 (not resumable), after which serenity identifies again.
-fn resume_session(
-    shared: &Shared,
-    conn_id: u64,
-    tx: &mpsc::UnboundedSender<WsMessage>,
-    resume: &Value,
-) {
-    let mut gateway = lock(&shared.gateway);
-    let known = gateway.last_session_id.clone();
-    let Some(session_id) = known.filter(|id| resume["session_id"].as_str() == Some(id)) else {
-        let _ = tx.send(WsMessage::Text(json!({"op": 9, "d": false}).to_string()));
-        return;
-    };
-    gateway.session = Some(Session {
-        conn_id,
-        session_id,
-        tx: tx.clone(),
-    });
-    send_dispatch(&mut gateway, tx, "RESUMED", json!({}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2304,7 +2056,9 @@ fn route(shared: &Shared, rec: &Recorded) -> Reply {
     let world = &shared.world;
     match (method, segs.as_slice()) {
         ("GET", ["gateway"]) => Reply::json(200, json!({"url": shared.gateway_url})),
-        ("GET", ["gateway", "bot"]) => Reply::json(200, bot_gateway_json(&shared.gateway_url)),
+        ("GET", ["gateway", "bot"]) => {
+            Reply::json(200, bot_gateway_json(&shared.gateway_url, world.shards))
+        }
         ("GET", ["users", "@me"]) => Reply::json(200, world.bot_current_user_json()),
         ("GET", ["oauth2", "applications", "@me"]) | ("GET", ["applications", "@me"]) => {
             Reply::json(200, world.application_json())
@@ -2345,10 +2099,10 @@ fn parse_id(segment: &str) -> u64 {
     segment.parse().unwrap_or(0)
 }
 
-fn bot_gateway_json(url: &str) -> Value {
+fn bot_gateway_json(url: &str, shards: u64) -> Value {
     json!({
         "url": url,
-        "shards": 1,
+        "shards": shards,
         "session_start_limit": {
             "total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1,
         },
