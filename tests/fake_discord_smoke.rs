@@ -767,8 +767,11 @@ async fn each_shard_session_gets_the_events_of_its_guilds() {
     let post = |channel, guild, text: &str| {
         message_create(channel, Some(guild), &Author::member(), text, vec![])
     };
-    fake.dispatch("MESSAGE_CREATE", post(CHANNEL_HELP, GUILD_ID, "for shard 1"))
-        .await;
+    fake.dispatch(
+        "MESSAGE_CREATE",
+        post(CHANNEL_HELP, GUILD_ID, "for shard 1"),
+    )
+    .await;
     fake.dispatch(
         "MESSAGE_CREATE",
         post(SHARD0_CHANNEL, SHARD0_GUILD_ID, "for shard 0"),
@@ -786,8 +789,11 @@ async fn each_shard_session_gets_the_events_of_its_guilds() {
     )
     .await;
     assert_eq!(on1.message().await, "handed over");
-    fake.dispatch("MESSAGE_CREATE", post(SHARD0_CHANNEL, SHARD0_GUILD_ID, "barrier"))
-        .await;
+    fake.dispatch(
+        "MESSAGE_CREATE",
+        post(SHARD0_CHANNEL, SHARD0_GUILD_ID, "barrier"),
+    )
+    .await;
     assert_eq!(on0.message().await, "barrier");
     first.abort();
     second.abort();

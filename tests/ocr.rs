@@ -304,6 +304,10 @@ fn binary_refuses_crafted_images_politely() {
             aadsts_bot::text::ocr_refused(&OcrError::Unavailable)
         };
         // Without Tesseract a warning log line comes first; the answer is the last line.
-        assert_eq!(stderr.trim().lines().last(), Some(expected), "{name}: {stderr}");
+        assert_eq!(
+            stderr.trim().lines().last(),
+            Some(expected),
+            "{name}: {stderr}"
+        );
     }
 }

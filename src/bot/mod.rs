@@ -389,8 +389,10 @@ pub async fn run_until(
         let run = async {
             match config.shards {
                 Shards::Auto => client.start_shards(gateway.shards.max(1)).await,
+                // serenity 0.12 reads the range's end as inclusive ("4..7"
+                // runs 4 through 7); ours is exclusive, as `SHARDS` documents.
                 Shards::Range { start, end, total } => {
-                    client.start_shard_range(start..end, total).await
+                    client.start_shard_range(start..end - 1, total).await
                 }
             }
         };

@@ -177,7 +177,11 @@ impl FakeDiscord {
     }
 
     /// Waits until shard `shard` has a connected session.
-    pub async fn wait_for_shard_session(&self, shard: u64, timeout: Duration) -> Result<(), String> {
+    pub async fn wait_for_shard_session(
+        &self,
+        shard: u64,
+        timeout: Duration,
+    ) -> Result<(), String> {
         self.wait_for_sessions(timeout, |(s, _)| *s == shard).await
     }
 
@@ -188,7 +192,10 @@ impl FakeDiscord {
     ) -> Result<(), String> {
         let found = self
             .wait_until(timeout, |s| {
-                lock(&s.gateway).connected().any(|(k, _)| wanted(k)).then_some(())
+                lock(&s.gateway)
+                    .connected()
+                    .any(|(k, _)| wanted(k))
+                    .then_some(())
             })
             .await;
         found.ok_or_else(|| {
@@ -204,7 +211,10 @@ impl FakeDiscord {
 
     /// The `[shard, total]` of every connected session.
     pub fn shard_sessions(&self) -> Vec<(u64, u64)> {
-        lock(&self.shared.gateway).connected().map(|(k, _)| *k).collect()
+        lock(&self.shared.gateway)
+            .connected()
+            .map(|(k, _)| *k)
+            .collect()
     }
 
     /// Sends op 7 RECONNECT on every connected session (serenity then reconnects and

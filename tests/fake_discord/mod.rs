@@ -63,9 +63,9 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 mod gateway;
 
 // Not every test file routes by shard.
+use gateway::{accept_gateway, GatewayState};
 #[allow(unused_imports)]
 pub use gateway::{shard_of_guild, GatewayFrame};
-use gateway::{accept_gateway, GatewayState};
 
 // ---------------------------------------------------------------------------------------------
 // The default world: ids are constants so tests can name them.

@@ -80,22 +80,9 @@ pub async fn spawn_bot_with(
     extra: &[(&str, &str)],
     stderr: Stdio,
 ) -> (Child, tempfile::TempDir) {
-    let (mut cmd, cwd) = bot_command(&["run"]);
-    cmd.env("DISCORD_TOKEN", "fake-token")
-        .env("DISCORD_API_URL", fake.api_url())
-        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
-        .env("KNOWLEDGE_DIR", knowledge_dir())
-        .env("HOT_RELOAD", "false")
-        .env("LIVE_LOOKUP", "off")
-        .env("COOLDOWN_MINUTES", "10")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(stderr);
-    for (k, v) in extra {
-        cmd.env(k, v);
-    }
-    let bot = cmd.spawn().expect("bot starts");
+    let database_url = format!("sqlite://{}", db.display());
+    let (mut cmd, cwd) = run_command(fake, &database_url, extra);
+    let bot = cmd.stderr(stderr).spawn().expect("bot starts");
     // Ready once commands are registered (poise's setup) on the fake.
     fake.wait_for_session(DEFAULT_TIMEOUT)
         .await
@@ -107,6 +94,37 @@ pub async fn spawn_bot_with(
     .await
     .expect("bot registers its commands");
     (bot, cwd)
+}
+
+/// `aadsts-bot run` against `fake` with the settings every test shares
+/// (token `fake-token`, no hot reload, no live lookup, a 10-minute
+/// cooldown, warnings only); `extra` overrides them.
+pub fn run_command(
+    fake: &FakeDiscord,
+    database_url: &str,
+    extra: &[(&str, &str)],
+) -> (Command, tempfile::TempDir) {
+    let (mut cmd, cwd) = bot_command(&["run"]);
+    cmd.env("DISCORD_TOKEN", "fake-token")
+        .env("DISCORD_API_URL", fake.api_url())
+        .env("DATABASE_URL", database_url)
+        .env("KNOWLEDGE_DIR", knowledge_dir())
+        .env("HOT_RELOAD", "false")
+        .env("LIVE_LOOKUP", "off")
+        .env("COOLDOWN_MINUTES", "10")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    (cmd, cwd)
+}
+
+/// Whether the fake recorded `r` from the process that runs with `token`.
+pub fn sent_with(r: &Recorded, token: &str) -> bool {
+    r.header("authorization") == Some(format!("Bot {token}").as_str())
 }
 
 impl Harness {
