@@ -5,7 +5,8 @@
 #   docker run --env-file .env -v aadsts-data:/data aadsts-bot
 
 # ---- build ----
-FROM rust:1.85-bookworm AS builder
+# The toolchain the tests run on (the dependencies need at least 1.91).
+FROM rust:1.95-bookworm AS builder
 WORKDIR /src
 # The commit for `--version` (there is no .git in the build context).
 ARG GIT_COMMIT=unknown

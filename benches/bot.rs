@@ -3,7 +3,10 @@
 //! arriving (p50/p99), and the bot's CPU seconds and peak RSS (VmHWM).
 //!
 //! `cargo bench --bench bot` (`-- --seconds 30` for a longer run,
-//! `-- --coded-every 100` for 1% coded messages). Loopback only.
+//! `-- --coded-every 100` for 1% coded messages, `-- --database postgres` for
+//! settings in the PostgreSQL at `AADSTS_TEST_POSTGRES`, default
+//! `postgres://postgres@127.0.0.1:5432/test`, in a schema of its own). Also
+//! prints the start-up time: spawn to commands registered. Loopback only.
 
 #[path = "../tests/fake_discord/mod.rs"]
 #[allow(dead_code, clippy::all)]
@@ -46,6 +49,29 @@ fn cpu_seconds(pid: u32) -> Option<f64> {
     Some(ticks / 100.0) // USER_HZ is 100 on Linux
 }
 
+/// A fresh schema in the test PostgreSQL and the `DATABASE_URL` that uses it.
+fn postgres_schema() -> (String, String) {
+    let base = std::env::var("AADSTS_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let schema = format!("aadsts_bench_{}", std::process::id());
+    let sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}");
+    let b = base.clone();
+    // The `postgres` client runs a runtime of its own: keep it off ours.
+    std::thread::spawn(move || {
+        postgres::Client::connect(&b, postgres::NoTls)
+            .expect("PostgreSQL for --database postgres")
+            .batch_execute(&sql)
+            .expect("create the bench schema");
+    })
+    .join()
+    .unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    (
+        format!("{base}{sep}options=-csearch_path%3D{schema}"),
+        schema,
+    )
+}
+
 fn percentile(sorted: &[Duration], q: f64) -> Duration {
     sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
 }
@@ -64,17 +90,25 @@ async fn main() {
         .position(|a| a == "--coded-every")
         .and_then(|i| args.get(i + 1)?.parse().ok())
         .unwrap_or(10);
+    let postgres = args
+        .iter()
+        .position(|a| a == "--database")
+        .is_some_and(|i| args.get(i + 1).map(String::as_str) == Some("postgres"));
     let dir = tempfile::tempdir().unwrap();
+    let (database_url, schema) = if postgres {
+        let (url, schema) = postgres_schema();
+        (url, Some(schema))
+    } else {
+        (format!("sqlite://{}/s.db", dir.path().display()), None)
+    };
     let fake = FakeDiscord::start().await;
+    let spawned = Instant::now();
     let mut bot = tokio::process::Command::new(env!("CARGO_BIN_EXE_aadsts-bot"))
         .arg("run")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("DISCORD_TOKEN", "bench-token")
         .env("DISCORD_API_URL", fake.api_url())
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/s.db", dir.path().display()),
-        )
+        .env("DATABASE_URL", &database_url)
         .env(
             "KNOWLEDGE_DIR",
             concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge"),
@@ -92,6 +126,7 @@ async fn main() {
     )
     .await
     .expect("bot ready");
+    let startup = spawned.elapsed();
     let world = fake.world();
     for (sub, opt) in [
         ("channel-add", opt_channel("channel", CHANNEL_HELP)),
@@ -169,9 +204,14 @@ async fn main() {
     let rss = proc_status(pid, "VmRSS:").unwrap_or(0);
     latencies.sort_unstable();
     println!(
-        "bot at {RATE} msg/s for {seconds} s ({} messages, {} with codes)",
+        "bot at {RATE} msg/s for {seconds} s ({} messages, {} with codes), settings in {}",
         RATE * seconds,
-        latencies.len()
+        latencies.len(),
+        if postgres { "PostgreSQL" } else { "SQLite" }
+    );
+    println!(
+        "start-up (spawn -> commands registered): {:.1} ms",
+        startup.as_secs_f64() * 1e3
     );
     println!(
         "dispatch -> reply POST: p50 {:.3} ms  p99 {:.3} ms  max {:.3} ms",
@@ -204,4 +244,15 @@ async fn main() {
     }
     println!("REST calls the bot made: {routes:?}");
     bot.kill().await.ok();
+    if let Some(schema) = schema {
+        let base = std::env::var("AADSTS_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        std::thread::spawn(move || {
+            if let Ok(mut c) = postgres::Client::connect(&base, postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+            }
+        })
+        .join()
+        .ok();
+    }
 }
