@@ -154,7 +154,7 @@ async fn main() {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
             for n in 0..count {
                 tick.tick().await;
-                let coded = n % coded_every == 0;
+                let coded = n.is_multiple_of(coded_every);
                 let text = if coded {
                     CODED[(n / coded_every) as usize % CODED.len()]
                 } else {

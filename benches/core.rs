@@ -78,7 +78,7 @@ fn chat_log(size: usize) -> Vec<u8> {
         x ^= x >> 7;
         x ^= x << 17;
         out.extend_from_slice(WORDS[(x % WORDS.len() as u64) as usize].as_bytes());
-        out.push(if x % 11 == 0 { b'\n' } else { b' ' });
+        out.push(if x.is_multiple_of(11) { b'\n' } else { b' ' });
     }
     out.truncate(size);
     out
@@ -277,7 +277,7 @@ fn fuzz(inputs: u64) {
     for i in 0..inputs {
         buf.clear();
         let len = step(&mut x) % 120;
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             // Any bytes at all.
             buf.extend((0..len * 3).map(|_| step(&mut x) as u8));
         } else {

@@ -69,6 +69,60 @@ async fn a_screenshot_of_the_error_page_gets_the_same_answer_as_its_text() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_context_menu_reads_a_screenshot() {
+    if !ocr_ready() {
+        return;
+    }
+    let h = Harness::start().await;
+    let spec = Spec {
+        page: Page::SignIn(50076),
+        theme: Theme::Light,
+        scale: 1.0,
+        shot: Shot::PhoneCrop,
+    };
+    let shot = h
+        .fake
+        .upload_attachment("error.png", screens::render(&spec), "image/png");
+    // Not an auto-reply channel: the member asks for the explanation.
+    let target = message_create(
+        CHANNEL_GENERAL,
+        Some(GUILD_ID),
+        &Author::member(),
+        "help?",
+        vec![shot],
+    );
+    let menu = h.fake.world().message_command(
+        &Invoker::member(CHANNEL_GENERAL),
+        "Explain error codes",
+        &target,
+    );
+    let thinking = h.interact(menu).await;
+    assert_eq!(thinking.json.as_ref().unwrap()["type"], 5);
+    let answer = h
+        .fake
+        .wait_for(
+            |r| r.method == "PATCH" && r.path.ends_with("/messages/@original"),
+            DEFAULT_TIMEOUT,
+        )
+        .await
+        .unwrap();
+    // The same answer as the auto-reply: the code, then the ids to pass on.
+    assert_eq!(
+        titles(&answer)[0],
+        "AADSTS50076 · UserStrongAuthClientAuthNRequired"
+    );
+    assert!(
+        answer
+            .content()
+            .unwrap_or_default()
+            .contains("Read from the image"),
+        "{:?}",
+        answer.content()
+    );
+    h.assert_no_pings();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_code_gets_microsofts_live_description() {
     let lookup = fake_lookup::FakeLookup::start().await;
     // 52002 has no entry (Microsoft's text for it says nothing explainable).

@@ -593,6 +593,70 @@ async fn context_menu_answers_privately() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn context_menu_reads_the_messages_log_file() {
+    let h = Harness::start().await;
+    let world = h.fake.world();
+    let log = b"10:20:30 ERROR token request failed: AADSTS700016 for app 1234\n".to_vec();
+    let file = h.fake.upload_attachment("signin.log", log, "text/plain");
+    let url = file["url"].as_str().unwrap().to_owned();
+    let target = message_create(
+        CHANNEL_GENERAL,
+        Some(GUILD_ID),
+        &Author::member(),
+        "this is from the app's log",
+        vec![file],
+    );
+    let menu = || {
+        world.message_command(
+            &Invoker::member(CHANNEL_GENERAL),
+            "Explain error codes",
+            &target,
+        )
+    };
+    // A download may outlast Discord's 3 s: "thinking" (only the asker sees
+    // it) first, then the answer in its place.
+    let thinking = h.interact(menu()).await;
+    let body = thinking.json.as_ref().unwrap();
+    assert_eq!(
+        (body["type"].as_u64(), body["data"]["flags"].as_u64()),
+        (Some(5), Some(64))
+    );
+    let answer = h
+        .fake
+        .wait_for(
+            |r| r.method == "PATCH" && r.path.ends_with("/messages/@original"),
+            DEFAULT_TIMEOUT,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200, "{}", h.fake.request_log());
+    assert_eq!(
+        titles(&answer),
+        ["AADSTS700016 · UnauthorizedClient_DoesNotMatchRequest"]
+    );
+
+    // A server that turned attachments off gets an answer from the text alone,
+    // at once, and nothing is fetched.
+    h.config("attachments", vec![opt_integer("setting", 1)])
+        .await;
+    let fetched = || {
+        h.fake
+            .requests()
+            .iter()
+            .filter(|r| url.ends_with(&r.path))
+            .count()
+    };
+    let before = fetched();
+    let text_only = h.interact(menu()).await;
+    assert_eq!(
+        text_only.content().unwrap(),
+        "There is no AADSTS error code in that message."
+    );
+    assert_eq!(fetched(), before, "fetched {url}");
+    h.assert_no_pings();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_survive_a_restart() {
     let h = Harness::start().await;
     h.enable(CHANNEL_HELP).await;

@@ -57,7 +57,11 @@ fn any_text(max: usize) -> impl Strategy<Value = String> {
             .map(|_| {
                 let r = step(&mut x) as u32;
                 // Mostly ASCII, sometimes anything.
-                let c = if r % 4 == 0 { r % 0x11_0000 } else { r % 0x80 };
+                let c = if r.is_multiple_of(4) {
+                    r % 0x11_0000
+                } else {
+                    r % 0x80
+                };
                 char::from_u32(c).unwrap_or('\u{fffd}')
             })
             .collect()

@@ -3,13 +3,13 @@
 //! Server, and the message context menu "Explain error codes".
 
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use poise::serenity_prelude as serenity;
 use serenity::{
     AutocompleteChoice, CreateActionRow, CreateInteractionResponse,
     CreateInteractionResponseMessage, CreateSelectMenu, CreateSelectMenuKind,
-    CreateSelectMenuOption,
+    CreateSelectMenuOption, EditInteractionResponse,
 };
 
 use aadsts_bot::store::StoreError;
@@ -17,6 +17,7 @@ use aadsts_bot::{detect, render, text, AadstsCode, ReplySpec};
 
 use super::embed::{self, OPEN_ID};
 use super::events;
+use super::rest::Patience;
 use super::team;
 use super::team::commands::{
     aadsts_help, aadsts_stats, missing_in, note, note_remove, notes, status,
@@ -364,16 +365,91 @@ pub async fn attachments(
 #[poise::command(context_menu_command = "Explain error codes")]
 pub async fn explain_message(ctx: Context<'_>, message: serenity::Message) -> Result<(), Error> {
     let received = Instant::now();
-    let mut bytes = message.content.into_bytes();
+    let data = ctx.data();
+    let mut text = message.content.clone();
     for e in &message.embeds {
         for part in [&e.title, &e.description].into_iter().flatten() {
-            bytes.push(b'\n');
-            bytes.extend_from_slice(part.as_bytes());
+            text.push('\n');
+            text.push_str(part);
         }
     }
-    let answer = match ctx.data().engine.reply_to_text(&bytes) {
-        Some(reply) => reply_message(&reply),
-        None => CreateInteractionResponseMessage::new().content(text::NO_CODES_IN_MESSAGE),
+    let read_attachments = ctx
+        .guild_id()
+        .is_none_or(|g| data.store.guild(g.get()).attachments);
+    if !read_attachments || !events::has_readable_attachments(data, &message.attachments) {
+        let answer = explanation(data.engine.reply_to_text(text.as_bytes()), false);
+        return respond(ctx, received, answer.ephemeral(true)).await;
+    }
+
+    // Downloads and OCR can outlast Discord's 3 s: acknowledge now (the
+    // asker alone sees "thinking"), then put the answer in its place.
+    let poise::Context::Application(actx) = ctx else {
+        anyhow::bail!("context menu without an interaction");
     };
-    respond(ctx, received, answer.ephemeral(true)).await
+    let interaction = actx.interaction;
+    let thinking = CreateInteractionResponse::Defer(
+        CreateInteractionResponseMessage::new()
+            .ephemeral(true)
+            .allowed_mentions(embed::no_mentions()),
+    );
+    events::answer(data, interaction.id, &interaction.token, thinking, received).await?;
+    actx.has_sent_initial_response.store(true, Ordering::SeqCst);
+    let gathered = events::gather_text(data, true, &text, &message.attachments).await;
+    let answer = explanation(
+        data.engine.reply_to_text(&gathered.bytes),
+        gathered.from_image,
+    );
+    let edit = EditInteractionResponse::new()
+        .content(answer.content)
+        .embeds(answer.embeds)
+        .allowed_mentions(embed::no_mentions());
+    let patience = Patience::until(received + DEFERRED_ANSWER_WINDOW);
+    data.rest
+        .edit_interaction_answer(
+            interaction.application_id.get(),
+            &interaction.token,
+            &edit,
+            &patience,
+        )
+        .await?;
+    Ok(())
+}
+
+/// How long a deferred answer may take: downloads and OCR are bounded well
+/// below this; Discord keeps the token for 15 minutes.
+const DEFERRED_ANSWER_WINDOW: Duration = Duration::from_secs(60);
+
+/// The context menu's answer, before it is sent one way or the other.
+struct Explanation {
+    content: String,
+    embeds: Vec<serenity::CreateEmbed>,
+}
+
+impl Explanation {
+    fn ephemeral(self, on: bool) -> CreateInteractionResponseMessage {
+        CreateInteractionResponseMessage::new()
+            .content(self.content)
+            .embeds(self.embeds)
+            .ephemeral(on)
+    }
+}
+
+/// The reply for the codes found, or the "no codes" line; codes read from
+/// a screenshot say so first.
+fn explanation(reply: Option<ReplySpec>, from_image: bool) -> Explanation {
+    let Some(reply) = reply else {
+        return Explanation {
+            content: text::NO_CODES_IN_MESSAGE.to_owned(),
+            embeds: Vec::new(),
+        };
+    };
+    let mut content: Vec<String> = Vec::new();
+    if from_image {
+        content.push(text::READ_FROM_IMAGE.to_owned());
+    }
+    content.extend(reply.content.clone());
+    Explanation {
+        content: content.join("\n"),
+        embeds: embed::to_embeds(&reply.embeds),
+    }
 }

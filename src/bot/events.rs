@@ -166,24 +166,34 @@ fn is_person(data: &Data, author: &serenity::User, webhook: Option<serenity::Web
 
 /// What a message says: its text, its text attachments and what its
 /// screenshots read as.
-struct Gathered {
-    bytes: Vec<u8>,
-    from_image: bool,
+pub(super) struct Gathered {
+    pub(super) bytes: Vec<u8>,
+    pub(super) from_image: bool,
 }
 
-/// The message text plus the text of its readable attachments (when the
-/// server scans attachments), and the codes read from its screenshots.
-/// Images never hold up the text: they are read after it, each bounded by
-/// the OCR service's queue and timeout.
-async fn gather_text(
+/// Whether reading `attachments` means downloading something: a text file,
+/// or an image when OCR is available.
+pub(super) fn has_readable_attachments(data: &Data, attachments: &[serenity::Attachment]) -> bool {
+    attachments.iter().any(|a| {
+        let size = u64::from(a.size);
+        attachment::is_text_candidate(&a.filename, size)
+            || (data.ocr_available && attachment::is_image_candidate(&a.filename, size))
+    })
+}
+
+/// The message text plus the text of its readable attachments (when
+/// `read_attachments`, the server's setting), and the codes read from its
+/// screenshots. Each download and each image is bounded by the attachment
+/// timeout and the OCR service's queue and timeout.
+pub(super) async fn gather_text(
     data: &Data,
-    place: &Place,
+    read_attachments: bool,
     content: &str,
     attachments: &[serenity::Attachment],
 ) -> Gathered {
     let mut text = content.as_bytes().to_vec();
     let mut from_image = false;
-    if attachments.is_empty() || !place.settings.attachments {
+    if attachments.is_empty() || !read_attachments {
         return Gathered {
             bytes: text,
             from_image,
@@ -285,7 +295,13 @@ async fn on_message(
     data.counters
         .messages_scanned
         .fetch_add(1, Ordering::Relaxed);
-    let bytes = gather_text(data, &place, &msg.content, &msg.attachments).await;
+    let bytes = gather_text(
+        data,
+        place.settings.attachments,
+        &msg.content,
+        &msg.attachments,
+    )
+    .await;
     let lock = channel_lock(data, place.channel_id);
     let _settled = lock.lock().await;
     let t = trigger(&place, data, msg.id.get(), msg.author.id.get(), &bytes);
@@ -480,7 +496,7 @@ async fn on_edit(
         return Ok(());
     };
     let attachments = event.attachments.as_deref().unwrap_or_default();
-    let bytes = gather_text(data, &place, content, attachments).await;
+    let bytes = gather_text(data, place.settings.attachments, content, attachments).await;
     let lock = channel_lock(data, place.channel_id);
     let _settled = lock.lock().await;
     let author_id = event.author.as_ref().map_or(0, |a| a.id.get());

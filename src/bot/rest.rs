@@ -378,6 +378,22 @@ impl Rest {
         }
     }
 
+    /// Replaces the answer of an interaction answered with a deferral
+    /// (`PATCH webhooks/{app}/{token}/messages/@original`). The token is
+    /// good for 15 minutes.
+    pub async fn edit_interaction_answer(
+        &self,
+        application: u64,
+        token: &str,
+        body: &impl Serialize,
+        patience: &Patience<'_>,
+    ) -> Result<(), RestError> {
+        let route = format!("webhooks/{application}/{token}/messages/@original");
+        self.send(Method::PATCH, &route, Some(body), patience)
+            .await
+            .map(drop)
+    }
+
     async fn send(
         &self,
         method: Method,
