@@ -91,21 +91,7 @@ async fn the_context_menu_reads_a_screenshot() {
         "help?",
         vec![shot],
     );
-    let menu = h.fake.world().message_command(
-        &Invoker::member(CHANNEL_GENERAL),
-        "Explain error codes",
-        &target,
-    );
-    let thinking = h.interact(menu).await;
-    assert_eq!(thinking.json.as_ref().unwrap()["type"], 5);
-    let answer = h
-        .fake
-        .wait_for(
-            |r| r.method == "PATCH" && r.path.ends_with("/messages/@original"),
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .unwrap();
+    let answer = h.explain_deferred(&target).await;
     // The same answer as the auto-reply: the code, then the ids to pass on.
     assert_eq!(
         titles(&answer)[0],

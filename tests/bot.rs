@@ -595,7 +595,6 @@ async fn context_menu_answers_privately() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn context_menu_reads_the_messages_log_file() {
     let h = Harness::start().await;
-    let world = h.fake.world();
     let log = b"10:20:30 ERROR token request failed: AADSTS700016 for app 1234\n".to_vec();
     let file = h.fake.upload_attachment("signin.log", log, "text/plain");
     let url = file["url"].as_str().unwrap().to_owned();
@@ -606,30 +605,9 @@ async fn context_menu_reads_the_messages_log_file() {
         "this is from the app's log",
         vec![file],
     );
-    let menu = || {
-        world.message_command(
-            &Invoker::member(CHANNEL_GENERAL),
-            "Explain error codes",
-            &target,
-        )
-    };
     // A download may outlast Discord's 3 s: "thinking" (only the asker sees
     // it) first, then the answer in its place.
-    let thinking = h.interact(menu()).await;
-    let body = thinking.json.as_ref().unwrap();
-    assert_eq!(
-        (body["type"].as_u64(), body["data"]["flags"].as_u64()),
-        (Some(5), Some(64))
-    );
-    let answer = h
-        .fake
-        .wait_for(
-            |r| r.method == "PATCH" && r.path.ends_with("/messages/@original"),
-            DEFAULT_TIMEOUT,
-        )
-        .await
-        .unwrap();
-    assert_eq!(answer.status, 200, "{}", h.fake.request_log());
+    let answer = h.explain_deferred(&target).await;
     assert_eq!(
         titles(&answer),
         ["AADSTS700016 · UnauthorizedClient_DoesNotMatchRequest"]
@@ -647,7 +625,13 @@ async fn context_menu_reads_the_messages_log_file() {
             .count()
     };
     let before = fetched();
-    let text_only = h.interact(menu()).await;
+    let text_only = h
+        .interact(h.fake.world().message_command(
+            &Invoker::member(CHANNEL_GENERAL),
+            "Explain error codes",
+            &target,
+        ))
+        .await;
     assert_eq!(
         text_only.content().unwrap(),
         "There is no AADSTS error code in that message."

@@ -186,6 +186,34 @@ impl Harness {
             .unwrap()
     }
 
+    /// A member's "Explain error codes" on `target` when it has something to
+    /// download: checks the "thinking" callback (deferred, ephemeral) and
+    /// returns the answer that replaces it.
+    pub async fn explain_deferred(&self, target: &Value) -> Recorded {
+        let menu = self.fake.world().message_command(
+            &Invoker::member(CHANNEL_GENERAL),
+            "Explain error codes",
+            target,
+        );
+        let thinking = self.interact(menu).await;
+        let body = thinking.json.as_ref().expect("callback body");
+        assert_eq!(
+            (body["type"].as_u64(), body["data"]["flags"].as_u64()),
+            (Some(5), Some(64)),
+            "not a private deferral: {body}"
+        );
+        let answer = self
+            .fake
+            .wait_for(
+                |r| r.method == "PATCH" && r.path.ends_with("/messages/@original"),
+                DEFAULT_TIMEOUT,
+            )
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 200, "{}", self.fake.request_log());
+        answer
+    }
+
     pub async fn post(&self, channel: u64, author: &Author, content: &str) -> Value {
         self.post_with(channel, author, content, vec![]).await
     }
