@@ -78,10 +78,24 @@ impl RenderCache {
 /// Where a code was last explained in a channel, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Explained {
-    /// When the explanation was sent.
+    /// When the explanation was planned (claimed) or sent (recorded).
     pub at: Instant,
-    /// The reply message's id, for a jump link.
+    /// The reply message's id; 0 while the reply is still being sent.
     pub reply_id: u64,
+    /// The message the reply answers.
+    pub trigger_id: u64,
+}
+
+impl Explained {
+    /// The message a pointer should jump to: the reply, or while it is on
+    /// its way the message it answers (the reply lands right below it).
+    pub fn link_target(&self) -> u64 {
+        if self.reply_id != 0 {
+            self.reply_id
+        } else {
+            self.trigger_id
+        }
+    }
 }
 
 /// Per channel+code cooldowns.
@@ -112,17 +126,68 @@ impl Cooldowns {
         (now.saturating_duration_since(e.at) < window).then(|| e.clone())
     }
 
-    /// Records that `code` was explained in `channel` by message `reply_id`.
+    /// Claims the explanation of `code` in `channel` for the reply to
+    /// `trigger_id` that is about to be sent, unless one younger than
+    /// `window` exists: that one is returned instead. Check and claim are one
+    /// step, so two messages handled at once never both explain a code.
+    pub fn claim(
+        &self,
+        channel: u64,
+        code: AadstsCode,
+        trigger_id: u64,
+        window: Duration,
+        now: Instant,
+    ) -> Result<(), Explained> {
+        use dashmap::mapref::entry::Entry;
+        let claimed = Explained {
+            at: now,
+            reply_id: 0,
+            trigger_id,
+        };
+        match self.map.entry((channel, code)) {
+            Entry::Occupied(e) if now.saturating_duration_since(e.get().at) < window => {
+                return Err(e.get().clone());
+            }
+            Entry::Occupied(mut e) => {
+                e.insert(claimed);
+            }
+            Entry::Vacant(e) => {
+                e.insert(claimed);
+            }
+        }
+        self.prune(window, now);
+        Ok(())
+    }
+
+    /// Records that `code` was explained in `channel` by message `reply_id`
+    /// (answering `trigger_id`).
     pub fn record(
         &self,
         channel: u64,
         code: AadstsCode,
+        trigger_id: u64,
         reply_id: u64,
         window: Duration,
         now: Instant,
     ) {
+        self.map.insert(
+            (channel, code),
+            Explained {
+                at: now,
+                reply_id,
+                trigger_id,
+            },
+        );
+        self.prune(window, now);
+    }
+
+    /// Drops the claims of the reply to `trigger_id`, which was not sent.
+    pub fn release(&self, trigger_id: u64) {
         self.map
-            .insert((channel, code), Explained { at: now, reply_id });
+            .retain(|_, e| !(e.reply_id == 0 && e.trigger_id == trigger_id));
+    }
+
+    fn prune(&self, window: Duration, now: Instant) {
         if self.map.len() > self.max_entries {
             self.map
                 .retain(|_, e| now.saturating_duration_since(e.at) < window);
@@ -288,7 +353,7 @@ mod tests {
         let code = AadstsCode::new(50076).unwrap();
         let w = Duration::from_secs(600);
         assert!(c.recent(1, code, w, t0).is_none());
-        c.record(1, code, 77, w, t0);
+        c.record(1, code, 5, 77, w, t0);
         assert_eq!(
             c.recent(1, code, w, t0 + Duration::from_secs(599))
                 .unwrap()
@@ -302,6 +367,30 @@ mod tests {
     }
 
     #[test]
+    fn a_claim_holds_the_code_until_the_reply_is_recorded_or_released() {
+        let c = Cooldowns::new(100);
+        let t0 = Instant::now();
+        let code = AadstsCode::new(50076).unwrap();
+        let w = Duration::from_secs(600);
+        assert_eq!(c.claim(1, code, 10, w, t0), Ok(()));
+        // A second message meanwhile points at the first one's message.
+        let earlier = c.claim(1, code, 11, w, t0).unwrap_err();
+        assert_eq!((earlier.reply_id, earlier.link_target()), (0, 10));
+        assert_eq!(
+            c.claim(2, code, 12, w, t0),
+            Ok(()),
+            "other channels are apart"
+        );
+        c.record(1, code, 10, 77, w, t0);
+        assert_eq!(c.claim(1, code, 13, w, t0).unwrap_err().link_target(), 77);
+        // A claim whose reply was never sent is let go.
+        c.release(12);
+        assert_eq!(c.claim(2, code, 14, w, t0), Ok(()));
+        // An expired explanation can be claimed again.
+        assert_eq!(c.claim(1, code, 15, w, t0 + w), Ok(()));
+    }
+
+    #[test]
     fn cooldowns_stay_bounded() {
         let c = Cooldowns::new(10);
         let t0 = Instant::now();
@@ -311,6 +400,7 @@ mod tests {
                 ch,
                 AadstsCode::new(1).unwrap(),
                 ch,
+                ch + 1,
                 w,
                 t0 + Duration::from_secs(ch),
             );

@@ -180,7 +180,9 @@ impl Conversations {
 
     /// The reply body: full embeds for codes not explained here recently,
     /// pointer lines for the others. `own` is the reply being revised, whose
-    /// own explanations don't count as "above".
+    /// own explanations don't count as "above"; a new reply (`own` is
+    /// `None`) claims its fresh codes at once, so a message handled while it
+    /// is being sent points at it instead of explaining them again.
     fn compose(
         &self,
         trigger: &Trigger<'_>,
@@ -196,13 +198,20 @@ impl Conversations {
             pointers.push(text::READ_FROM_IMAGE.to_owned());
         }
         for found in &detection.codes {
-            match self
-                .cooldowns
-                .recent(trigger.channel_id, found.code, window, now)
-                .filter(|earlier| Some(earlier.reply_id) != own)
-            {
+            let (channel, code) = (trigger.channel_id, found.code);
+            let earlier = match own {
+                None => self
+                    .cooldowns
+                    .claim(channel, code, trigger.message_id, window, now)
+                    .err(),
+                Some(own) => self
+                    .cooldowns
+                    .recent(channel, code, window, now)
+                    .filter(|earlier| earlier.reply_id != own),
+            };
+            match earlier {
                 Some(earlier) => {
-                    let link = jump_link(trigger.guild_id, trigger.channel_id, earlier.reply_id);
+                    let link = jump_link(trigger.guild_id, channel, earlier.link_target());
                     pointers.push(text::explained_above(found.code, &link));
                 }
                 None => fresh.push(found.code),
@@ -234,11 +243,18 @@ impl Conversations {
             .remove(&out.trigger_id)
             .unwrap_or(false);
         if deleted {
+            self.cooldowns.release(out.trigger_id);
             return false;
         }
         for &code in &out.fresh {
-            self.cooldowns
-                .record(out.channel_id, code, reply_id, out.window, now);
+            self.cooldowns.record(
+                out.channel_id,
+                code,
+                out.trigger_id,
+                reply_id,
+                out.window,
+                now,
+            );
         }
         self.replies.insert(
             out.trigger_id,
@@ -254,6 +270,7 @@ impl Conversations {
     /// The reply to `trigger_id` was given up (too old, or refused).
     pub fn abandoned(&self, trigger_id: u64) {
         lock(&self.in_flight).remove(&trigger_id);
+        self.cooldowns.release(trigger_id);
     }
 
     /// An edited message. `author_known` is false for partial updates
@@ -303,8 +320,14 @@ impl Conversations {
     pub fn edited(&self, rev: &Revision, now: Instant) {
         self.cooldowns.forget_reply(rev.reply_id);
         for &code in &rev.fresh {
-            self.cooldowns
-                .record(rev.channel_id, code, rev.reply_id, rev.window, now);
+            self.cooldowns.record(
+                rev.channel_id,
+                code,
+                rev.trigger_id,
+                rev.reply_id,
+                rev.window,
+                now,
+            );
         }
         self.replies.insert(
             rev.trigger_id,
@@ -464,6 +487,39 @@ mod tests {
         let now = Instant::now();
         answer(&c, &trigger(100, "AADSTS50076"), 500, now);
         assert!(c.message(&trigger(100, "AADSTS50076"), now).is_none());
+    }
+
+    #[test]
+    fn a_repeat_while_the_first_reply_is_on_its_way_points_at_its_message() {
+        let c = conversations();
+        let t0 = Instant::now();
+        let first = c.message(&trigger(100, "AADSTS50076"), t0).unwrap();
+        let second = c.message(&trigger(101, "me too AADSTS50076"), t0).unwrap();
+        assert!(second.fresh.is_empty() && second.reply.embeds.is_empty());
+        let content = second.reply.content.unwrap();
+        assert!(
+            content.contains("https://discord.com/channels/1/10/100"),
+            "links the first message, whose reply lands below it: {content}"
+        );
+        // Once posted, later pointers link the reply itself.
+        assert!(c.posted(&first, 500, t0));
+        let third = c.message(&trigger(102, "AADSTS50076"), t0).unwrap();
+        assert!(third.reply.content.unwrap().contains("/10/500"));
+    }
+
+    #[test]
+    fn a_reply_given_up_leaves_its_codes_to_the_next_message() {
+        let c = conversations();
+        let t0 = Instant::now();
+        let _lost = c.message(&trigger(100, "AADSTS50076"), t0).unwrap();
+        c.abandoned(100);
+        let next = c.message(&trigger(101, "AADSTS50076"), t0).unwrap();
+        assert_eq!(next.fresh, vec![code(50076)]);
+        // The same when the message went while its reply was being sent.
+        c.deleted(101);
+        assert!(!c.posted(&next, 501, t0));
+        let after = c.message(&trigger(102, "AADSTS50076"), t0).unwrap();
+        assert_eq!(after.fresh, vec![code(50076)]);
     }
 
     #[test]

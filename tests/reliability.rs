@@ -750,3 +750,25 @@ async fn the_knowledge_folder_can_be_replaced_under_a_running_bot() {
     .await;
     assert!(served, "the replaced folder was not reloaded");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_being_retried_does_not_hold_up_the_channel() {
+    let h = Harness::start().await;
+    h.enable(CHANNEL_HELP).await;
+    let path = format!("/channels/{CHANNEL_HELP}/messages");
+    h.fake.fail_next("POST", &path, 1, 503);
+    let slow = h.post(CHANNEL_HELP, &Author::member(), "AADSTS50076").await;
+    // The first reply is now in its backoff before the retry.
+    h.fake
+        .wait_for(|r| r.method == "POST" && r.status == 503, DEFAULT_TIMEOUT)
+        .await
+        .unwrap();
+    let quick = h.post(CHANNEL_HELP, &Author::member(), "AADSTS50126").await;
+    let quick_reply = h.reply_to(&quick).await;
+    let slow_reply = h.reply_to(&slow).await;
+    assert!(
+        quick_reply.index < slow_reply.index,
+        "the next message waited for the retried reply:\n{}",
+        h.fake.request_log()
+    );
+}

@@ -24,8 +24,8 @@ use super::{answer_window, Data, Error, SharedData};
 
 /// Thread -> parent entries kept before the map is cleared.
 const MAX_THREAD_PARENTS: usize = 10_000;
-/// Channel locks kept before idle ones are dropped.
-const MAX_CHANNEL_LOCKS: usize = 10_000;
+/// Message locks kept before idle ones are dropped.
+const MAX_MESSAGE_LOCKS: usize = 10_000;
 
 /// Routes one gateway event.
 pub async fn handle(
@@ -302,7 +302,7 @@ async fn on_message(
         &msg.attachments,
     )
     .await;
-    let lock = channel_lock(data, place.channel_id);
+    let lock = message_lock(data, msg.id.get());
     let _settled = lock.lock().await;
     let t = trigger(&place, data, msg.id.get(), msg.author.id.get(), &bytes);
     match data.conversations.message(&t, Instant::now()) {
@@ -452,14 +452,14 @@ fn numbers(codes: &[AadstsCode]) -> Vec<u32> {
     codes.iter().map(|c| c.number()).collect()
 }
 
-/// The channel's lock (see [`Data::channel_locks`]); the map's guard is
+/// The message's lock (see [`Data::message_locks`]); the map's guard is
 /// dropped before awaiting, only the `Arc` is kept.
-fn channel_lock(data: &Data, channel_id: u64) -> Arc<tokio::sync::Mutex<()>> {
-    if data.channel_locks.len() >= MAX_CHANNEL_LOCKS {
+fn message_lock(data: &Data, message_id: u64) -> Arc<tokio::sync::Mutex<()>> {
+    if data.message_locks.len() >= MAX_MESSAGE_LOCKS {
         // Forget the locks nobody holds or waits for.
-        data.channel_locks.retain(|_, l| Arc::strong_count(l) > 1);
+        data.message_locks.retain(|_, l| Arc::strong_count(l) > 1);
     }
-    Arc::clone(&data.channel_locks.entry(channel_id).or_default())
+    Arc::clone(&data.message_locks.entry(message_id).or_default())
 }
 
 /// Patience for edits and deletes of our own messages.
@@ -497,7 +497,7 @@ async fn on_edit(
     };
     let attachments = event.attachments.as_deref().unwrap_or_default();
     let bytes = gather_text(data, place.settings.attachments, content, attachments).await;
-    let lock = channel_lock(data, place.channel_id);
+    let lock = message_lock(data, event.id.get());
     let _settled = lock.lock().await;
     let author_id = event.author.as_ref().map_or(0, |a| a.id.get());
     let t = trigger(&place, data, event.id.get(), author_id, &bytes);

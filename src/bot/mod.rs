@@ -110,10 +110,12 @@ pub struct Data {
     pub ocr_available: bool,
     /// Channel -> the channel it is a thread of (None: not a thread).
     pub thread_parents: DashMap<u64, Option<u64>>,
-    /// One lock per channel: a reply, its cooldown and its record are
-    /// settled before the next message, edit or delete in that channel is
-    /// looked at (gateway events are handled concurrently).
-    pub channel_locks: DashMap<u64, Arc<tokio::sync::Mutex<()>>>,
+    /// One lock per message: its reply is settled (posted and recorded)
+    /// before an edit of the same message is looked at. Gateway events are
+    /// handled concurrently; replies to different messages go out in
+    /// parallel, and the core's cooldown claims keep them from explaining a
+    /// code twice.
+    pub message_locks: DashMap<u64, Arc<tokio::sync::Mutex<()>>>,
     /// Settings.
     pub config: Config,
     /// Our own user id, once READY arrived.
@@ -343,7 +345,7 @@ pub async fn run_until(
         ocr,
         ocr_available,
         thread_parents: DashMap::new(),
-        channel_locks: DashMap::new(),
+        message_locks: DashMap::new(),
         config: config.clone(),
         bot_id: OnceLock::new(),
         counters: Counters::default(),

@@ -1290,6 +1290,7 @@ struct Shared {
 struct RestState {
     rate_limits: Vec<RateLimitRule>,
     faults: Vec<FaultRule>,
+    periodic: Vec<PeriodicFault>,
     buckets: Vec<BucketRule>,
     /// (channel, nonce) -> message id, for `enforce_nonce`.
     nonces: HashMap<(u64, String), u64>,
@@ -1315,6 +1316,16 @@ struct FaultRule {
     status: u16,
     /// Act on the request first, then answer with `status` (a lost answer).
     after_acting: bool,
+}
+
+/// Every `every`-th matching request fails, cycling through `statuses`.
+struct PeriodicFault {
+    method: String,
+    path_substring: String,
+    every: usize,
+    seen: usize,
+    failed: usize,
+    statuses: Vec<u16>,
 }
 
 struct BucketRule {
@@ -1509,6 +1520,22 @@ impl FakeDiscord {
             remaining: n,
             status,
             after_acting: false,
+        });
+    }
+
+    /// From now on every `every`-th `method` request whose path contains `path_substring`
+    /// fails, with `statuses` in turn: 429 as a per-route rate limit (`retry_after` 0.05 s),
+    /// anything else as a server error. `every = 10` fails 10% of them, as a bench's
+    /// unreliable Discord.
+    pub fn fail_every(&self, method: &str, path_substring: &str, every: usize, statuses: &[u16]) {
+        assert!(every > 0 && !statuses.is_empty());
+        lock(&self.shared.rest).periodic.push(PeriodicFault {
+            method: method.to_string(),
+            path_substring: path_substring.to_string(),
+            every,
+            seen: 0,
+            failed: 0,
+            statuses: statuses.to_vec(),
         });
     }
 
@@ -1837,6 +1864,7 @@ async fn handle_rest(
 ) -> Response {
     let mut rec = recorded_from(method, &uri, &headers, body);
     let reply = rate_limited(&shared, &rec.path)
+        .or_else(|| periodic_fault(&shared, &rec))
         .or_else(|| faulted(&shared, &rec))
         .or_else(|| bucket_exhausted(&shared, &rec));
     let reply = reply.unwrap_or_else(|| {
@@ -2004,6 +2032,25 @@ fn add_bucket_headers(shared: &Shared, rec: &Recorded, reply: &mut Reply) {
     }
 }
 
+fn periodic_fault(shared: &Shared, rec: &Recorded) -> Option<Reply> {
+    let mut rest = lock(&shared.rest);
+    let rule = rest
+        .periodic
+        .iter_mut()
+        .find(|r| r.method == rec.method && rec.path.contains(&r.path_substring))?;
+    rule.seen += 1;
+    if !rule.seen.is_multiple_of(rule.every) {
+        return None;
+    }
+    let status = rule.statuses[rule.failed % rule.statuses.len()];
+    rule.failed += 1;
+    Some(if status == 429 {
+        rate_limit_reply(0.05, false)
+    } else {
+        Reply::error(status, 0, "fake server error")
+    })
+}
+
 fn rate_limited(shared: &Shared, path: &str) -> Option<Reply> {
     let mut rest = lock(&shared.rest);
     let rule = rest
@@ -2011,7 +2058,11 @@ fn rate_limited(shared: &Shared, path: &str) -> Option<Reply> {
         .iter_mut()
         .find(|r| r.remaining > 0 && path.contains(&r.path_substring))?;
     rule.remaining -= 1;
-    let (retry, global) = (rule.retry_after, rule.global);
+    Some(rate_limit_reply(rule.retry_after, rule.global))
+}
+
+/// A 429 with Discord's body and `Retry-After` / `X-RateLimit-*` headers.
+fn rate_limit_reply(retry: f64, global: bool) -> Reply {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
@@ -2037,7 +2088,7 @@ fn rate_limited(shared: &Shared, path: &str) -> Option<Reply> {
             .headers
             .push(("x-ratelimit-global".into(), "true".into()));
     }
-    Some(reply)
+    reply
 }
 
 fn route(shared: &Shared, rec: &Recorded) -> Reply {
