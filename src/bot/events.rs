@@ -24,8 +24,6 @@ use super::{answer_window, Data, Error, SharedData};
 
 /// Thread -> parent entries kept before the map is cleared.
 const MAX_THREAD_PARENTS: usize = 10_000;
-/// Message locks kept before idle ones are dropped.
-const MAX_MESSAGE_LOCKS: usize = 10_000;
 
 /// Routes one gateway event.
 pub async fn handle(
@@ -302,8 +300,7 @@ async fn on_message(
         &msg.attachments,
     )
     .await;
-    let lock = message_lock(data, msg.id.get());
-    let _settled = lock.lock().await;
+    let _turn = message_turn(data, msg.id.get()).await;
     let t = trigger(&place, data, msg.id.get(), msg.author.id.get(), &bytes);
     match data.conversations.message(&t, Instant::now()) {
         Some(out) => deliver(data, &place, out, nonce_for_message(msg.id.get()), received).await,
@@ -452,14 +449,34 @@ fn numbers(codes: &[AadstsCode]) -> Vec<u32> {
     codes.iter().map(|c| c.number()).collect()
 }
 
-/// The message's lock (see [`Data::message_locks`]); the map's guard is
-/// dropped before awaiting, only the `Arc` is kept.
-fn message_lock(data: &Data, message_id: u64) -> Arc<tokio::sync::Mutex<()>> {
-    if data.message_locks.len() >= MAX_MESSAGE_LOCKS {
-        // Forget the locks nobody holds or waits for.
-        data.message_locks.retain(|_, l| Arc::strong_count(l) > 1);
+/// A message's turn (see [`Data::message_locks`]): held while its reply is
+/// settled. Its lock leaves the map when the last holder is done, so the map
+/// holds only messages being handled.
+struct Turn<'a> {
+    data: &'a Data,
+    message_id: u64,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        drop(self.guard.take());
+        // Only the map's own reference left: nobody holds or waits for it.
+        self.data
+            .message_locks
+            .remove_if(&self.message_id, |_, l| Arc::strong_count(l) == 1);
     }
-    Arc::clone(&data.message_locks.entry(message_id).or_default())
+}
+
+/// Waits for `message_id`'s turn. The map's guard is dropped before
+/// awaiting; only the `Arc` is kept.
+async fn message_turn(data: &Data, message_id: u64) -> Turn<'_> {
+    let lock = Arc::clone(&data.message_locks.entry(message_id).or_default());
+    Turn {
+        data,
+        message_id,
+        guard: Some(lock.lock_owned().await),
+    }
 }
 
 /// Patience for edits and deletes of our own messages.
@@ -497,8 +514,7 @@ async fn on_edit(
     };
     let attachments = event.attachments.as_deref().unwrap_or_default();
     let bytes = gather_text(data, place.settings.attachments, content, attachments).await;
-    let lock = message_lock(data, event.id.get());
-    let _settled = lock.lock().await;
+    let _turn = message_turn(data, event.id.get()).await;
     let author_id = event.author.as_ref().map_or(0, |a| a.id.get());
     let t = trigger(&place, data, event.id.get(), author_id, &bytes);
     match data
