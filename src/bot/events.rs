@@ -4,7 +4,6 @@
 //! and sends what the policy says to post, edit or delete.
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::Instant;
 
 use poise::serenity_prelude as serenity;
@@ -300,7 +299,7 @@ async fn on_message(
         &msg.attachments,
     )
     .await;
-    let _turn = message_turn(data, msg.id.get()).await;
+    let _turn = data.message_turns.take(msg.id.get()).await;
     let t = trigger(&place, data, msg.id.get(), msg.author.id.get(), &bytes);
     match data.conversations.message(&t, Instant::now()) {
         Some(out) => deliver(data, &place, out, nonce_for_message(msg.id.get()), received).await,
@@ -449,36 +448,6 @@ fn numbers(codes: &[AadstsCode]) -> Vec<u32> {
     codes.iter().map(|c| c.number()).collect()
 }
 
-/// A message's turn (see [`Data::message_locks`]): held while its reply is
-/// settled. Its lock leaves the map when the last holder is done, so the map
-/// holds only messages being handled.
-struct Turn<'a> {
-    data: &'a Data,
-    message_id: u64,
-    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        drop(self.guard.take());
-        // Only the map's own reference left: nobody holds or waits for it.
-        self.data
-            .message_locks
-            .remove_if(&self.message_id, |_, l| Arc::strong_count(l) == 1);
-    }
-}
-
-/// Waits for `message_id`'s turn. The map's guard is dropped before
-/// awaiting; only the `Arc` is kept.
-async fn message_turn(data: &Data, message_id: u64) -> Turn<'_> {
-    let lock = Arc::clone(&data.message_locks.entry(message_id).or_default());
-    Turn {
-        data,
-        message_id,
-        guard: Some(lock.lock_owned().await),
-    }
-}
-
 /// Patience for edits and deletes of our own messages.
 fn maintenance(data: &Data) -> Patience<'static> {
     Patience::until(Instant::now() + data.config.reply_max_age)
@@ -514,7 +483,7 @@ async fn on_edit(
     };
     let attachments = event.attachments.as_deref().unwrap_or_default();
     let bytes = gather_text(data, place.settings.attachments, content, attachments).await;
-    let _turn = message_turn(data, event.id.get()).await;
+    let _turn = data.message_turns.take(event.id.get()).await;
     let author_id = event.author.as_ref().map_or(0, |a| a.id.get());
     let t = trigger(&place, data, event.id.get(), author_id, &bytes);
     match data

@@ -9,6 +9,7 @@ mod live;
 mod metrics;
 mod rest;
 mod team;
+mod turns;
 
 use std::future::Future;
 use std::process::ExitCode;
@@ -110,12 +111,12 @@ pub struct Data {
     pub ocr_available: bool,
     /// Channel -> the channel it is a thread of (None: not a thread).
     pub thread_parents: DashMap<u64, Option<u64>>,
-    /// One lock per message: its reply is settled (posted and recorded)
+    /// One turn per message: its reply is settled (posted and recorded)
     /// before an edit of the same message is looked at. Gateway events are
     /// handled concurrently; replies to different messages go out in
     /// parallel, and the core's cooldown claims keep them from explaining a
     /// code twice.
-    pub message_locks: DashMap<u64, Arc<tokio::sync::Mutex<()>>>,
+    pub message_turns: turns::Turns<u64>,
     /// Settings.
     pub config: Config,
     /// Our own user id, once READY arrived.
@@ -345,7 +346,7 @@ pub async fn run_until(
         ocr,
         ocr_available,
         thread_parents: DashMap::new(),
-        message_locks: DashMap::new(),
+        message_turns: turns::Turns::default(),
         config: config.clone(),
         bot_id: OnceLock::new(),
         counters: Counters::default(),

@@ -192,6 +192,10 @@ pub struct Rest {
     api: Url,
     auth: String,
     limits: Mutex<Limits>,
+    /// One request per route and resource on the wire at a time, so each
+    /// one starts from the bucket the previous answer left (as serenity's
+    /// rate limiter does); waits and backoffs happen outside the turn.
+    on_the_wire: super::turns::Turns<(String, String)>,
     /// Counters for the metrics endpoint.
     pub counters: RestCounters,
 }
@@ -283,6 +287,7 @@ impl Rest {
             api,
             auth: format!("Bot {token}"),
             limits: Mutex::new(Limits::default()),
+            on_the_wire: super::turns::Turns::default(),
             counters: RestCounters::default(),
         })
     }
@@ -414,9 +419,14 @@ impl Rest {
             if !(patience.wanted)() {
                 return Err(RestError::Cancelled(route_key));
             }
+            let turn = self
+                .on_the_wire
+                .take((route_key.clone(), major.clone()))
+                .await;
             let now = Instant::now();
             let wait = self.limits().wait(&route_key, &major, now);
             if let Some(until) = wait {
+                drop(turn);
                 if until > patience.deadline {
                     return Err(RestError::Abandoned(route_key));
                 }
@@ -465,6 +475,7 @@ impl Rest {
                     backoff
                 }
             };
+            drop(turn);
             self.counters.retried.fetch_add(1, Ordering::Relaxed);
             let resume = Instant::now() + retry_in;
             if resume > patience.deadline {
