@@ -3,6 +3,8 @@
 //! writes logs that way); anything else binary is skipped.
 
 use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard};
 
 /// Attachments larger than this are not read, whatever size they declare.
 pub const MAX_TEXT_BYTES: usize = 1 << 20;
@@ -40,6 +42,76 @@ fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Option<String> {
     let units = bytes.chunks_exact(2).map(|c| unit([c[0], c[1]]));
     let text: String = char::decode_utf16(units).collect::<Result<_, _>>().ok()?;
     (!text.contains('\0')).then_some(text)
+}
+
+/// What one attachment added to its message's text: the decoded file, or
+/// the codes and words read from a screenshot (empty when it held none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Read {
+    /// The bytes appended to the message text.
+    pub text: Vec<u8>,
+    /// Whether they come from a screenshot (OCR).
+    pub from_image: bool,
+}
+
+/// Attachments already read, by attachment id. Discord never changes an
+/// attachment's bytes, so an edit of the message (which carries the same
+/// attachments) needn't download or OCR them again. Holds at most
+/// `budget` bytes of text, forgetting the oldest first.
+#[derive(Debug)]
+pub struct ReadMemo {
+    inner: Mutex<MemoInner>,
+    budget: usize,
+}
+
+#[derive(Debug, Default)]
+struct MemoInner {
+    reads: HashMap<u64, Read>,
+    order: VecDeque<u64>,
+    bytes: usize,
+}
+
+impl ReadMemo {
+    /// A memo of at most `budget` bytes of text.
+    pub fn new(budget: usize) -> Self {
+        Self {
+            inner: Mutex::default(),
+            budget,
+        }
+    }
+
+    /// What attachment `id` was read as, if it was.
+    pub fn get(&self, id: u64) -> Option<Read> {
+        self.lock().reads.get(&id).cloned()
+    }
+
+    /// Remembers what attachment `id` was read as (a read larger than the
+    /// whole budget is not kept).
+    pub fn put(&self, id: u64, read: Read) {
+        let size = read.text.len();
+        if size > self.budget {
+            return;
+        }
+        let mut inner = self.lock();
+        if let Some(old) = inner.reads.insert(id, read) {
+            inner.bytes -= old.text.len();
+        } else {
+            inner.order.push_back(id);
+        }
+        inner.bytes += size;
+        while inner.bytes > self.budget {
+            let Some(oldest) = inner.order.pop_front() else {
+                break;
+            };
+            if let Some(gone) = inner.reads.remove(&oldest) {
+                inner.bytes -= gone.text.len();
+            }
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, MemoInner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 #[cfg(test)]
@@ -88,5 +160,23 @@ mod tests {
         assert!(is_text_candidate("body.json", MAX_TEXT_BYTES as u64));
         assert!(!is_text_candidate("body.json", MAX_TEXT_BYTES as u64 + 1));
         assert!(!is_text_candidate("shot.png", 10));
+    }
+
+    #[test]
+    fn the_memo_keeps_reads_within_its_budget_forgetting_the_oldest() {
+        let memo = ReadMemo::new(10);
+        let read = |n: usize| Read {
+            text: vec![b'x'; n],
+            from_image: false,
+        };
+        memo.put(1, read(4));
+        memo.put(2, read(4));
+        assert_eq!(memo.get(1), Some(read(4)));
+        memo.put(3, read(4)); // 12 bytes: the oldest goes
+        assert_eq!(memo.get(1), None);
+        assert_eq!((memo.get(2), memo.get(3)), (Some(read(4)), Some(read(4))));
+        memo.put(4, read(11)); // larger than the whole budget: not kept
+        assert_eq!(memo.get(4), None);
+        assert_eq!(memo.get(3), Some(read(4)));
     }
 }

@@ -595,6 +595,47 @@ async fn context_menu_answers_privately() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_does_not_download_the_attachments_again() {
+    let h = Harness::start().await;
+    h.enable(CHANNEL_HELP).await;
+    let log = b"token request failed: AADSTS7000222 (expired)".to_vec();
+    let file = h.fake.upload_attachment("signin.log", log, "text/plain");
+    let url = file["url"].as_str().unwrap().to_owned();
+    let msg = h
+        .post_with(CHANNEL_HELP, &Author::member(), "see the log", vec![file])
+        .await;
+    let reply = h.reply_to(&msg).await;
+    // The edit adds a code to the text; the file's code stays in the reply.
+    let edited = message_update(&msg, "see the log, and now AADSTS50076 too");
+    h.fake.dispatch("MESSAGE_UPDATE", edited).await;
+    let revised = format!("/messages/{}", reply_id(&reply));
+    let edit = h
+        .fake
+        .wait_for(
+            |r| r.method == "PATCH" && r.path.ends_with(&revised),
+            DEFAULT_TIMEOUT,
+        )
+        .await
+        .unwrap();
+    let mut shown = titles(&edit);
+    shown.sort();
+    assert_eq!(
+        shown,
+        [
+            "AADSTS50076 · UserStrongAuthClientAuthNRequired",
+            "AADSTS7000222 · InvalidClientSecretExpiredKeysProvided"
+        ]
+    );
+    let fetches = h
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| url.ends_with(&r.path))
+        .count();
+    assert_eq!(fetches, 1, "{}", h.fake.request_log());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn context_menu_reads_the_messages_log_file() {
     let h = Harness::start().await;
     let log = b"10:20:30 ERROR token request failed: AADSTS700016 for app 1234\n".to_vec();

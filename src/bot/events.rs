@@ -188,73 +188,116 @@ pub(super) async fn gather_text(
     content: &str,
     attachments: &[serenity::Attachment],
 ) -> Gathered {
-    let mut text = content.as_bytes().to_vec();
-    let mut from_image = false;
-    if attachments.is_empty() || !read_attachments {
-        return Gathered {
-            bytes: text,
-            from_image,
-        };
+    let mut gathered = Gathered {
+        bytes: content.as_bytes().to_vec(),
+        from_image: false,
+    };
+    if !read_attachments {
+        return gathered;
     }
     for a in attachments {
-        if attachment::is_image_candidate(&a.filename, u64::from(a.size)) {
-            if !data.ocr_available {
-                continue;
-            }
-            match data
-                .rest
-                .fetch_attachment(&a.url, aadsts_bot::ocr::MAX_BYTES)
-                .await
-            {
-                Ok(Some(bytes)) => match data.ocr.read(bytes).await {
-                    Ok(read) => {
-                        let screen = aadsts_bot::screen::detect(&read);
-                        if !screen.codes.is_empty() {
-                            from_image = true;
-                            // The codes as plain tokens (prefixless block-page
-                            // codes included), then the repaired text for the ids.
-                            for found in &screen.codes {
-                                text.extend_from_slice(
-                                    format!("\nAADSTS{}", found.code.number()).as_bytes(),
-                                );
-                            }
-                            text.push(b'\n');
-                            text.extend_from_slice(aadsts_bot::screen::normalise(&read).as_bytes());
-                        }
-                    }
-                    Err(e) => tracing::info!(attachment_id = a.id.get(), "image skipped: {e}"),
-                },
-                Ok(None) => {}
-                Err(e) => tracing::warn!(attachment_id = a.id.get(), "image skipped: {e}"),
-            }
-            continue;
+        // An edit carries the same attachments: read each one once.
+        let read = match data.read_memo.get(a.id.get()) {
+            Some(read) => read,
+            None => match read_attachment(data, a).await {
+                Some(read) => {
+                    data.read_memo.put(a.id.get(), read.clone());
+                    read
+                }
+                None => continue,
+            },
+        };
+        gathered.bytes.extend_from_slice(&read.text);
+        gathered.from_image |= read.from_image;
+    }
+    gathered
+}
+
+/// What one attachment adds to the message text, or `None` when it could
+/// not be fetched (worth trying again on the next edit).
+async fn read_attachment(data: &Data, a: &serenity::Attachment) -> Option<attachment::Read> {
+    let size = u64::from(a.size);
+    let nothing = attachment::Read {
+        text: Vec::new(),
+        from_image: false,
+    };
+    if attachment::is_image_candidate(&a.filename, size) {
+        if !data.ocr_available {
+            return None;
         }
-        if !attachment::is_text_candidate(&a.filename, u64::from(a.size)) {
-            continue;
-        }
-        match data
+        let bytes = match data
             .rest
-            .fetch_attachment(&a.url, attachment::MAX_TEXT_BYTES)
+            .fetch_attachment(&a.url, aadsts_bot::ocr::MAX_BYTES)
             .await
         {
-            Ok(Some(bytes)) => {
-                if let Some(decoded) = attachment::decode_text(&bytes) {
-                    text.push(b'\n');
-                    text.extend_from_slice(&decoded);
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Some(nothing),
+            Err(e) => {
+                tracing::warn!(attachment_id = a.id.get(), "image skipped: {e}");
+                return None;
+            }
+        };
+        let read = match data.ocr.read(bytes).await {
+            Ok(read) => read,
+            Err(e) => {
+                tracing::info!(attachment_id = a.id.get(), "image skipped: {e}");
+                // A busy or slow reader may do better next time; a bad
+                // image won't.
+                let transient = matches!(
+                    e,
+                    aadsts_bot::ocr::OcrError::QueueFull | aadsts_bot::ocr::OcrError::Timeout
+                );
+                return (!transient).then_some(nothing);
+            }
+        };
+        let screen = aadsts_bot::screen::detect(&read);
+        if screen.codes.is_empty() {
+            return Some(nothing);
+        }
+        // The codes as plain tokens (prefixless block-page codes included),
+        // then the repaired text for the ids.
+        let mut text = Vec::new();
+        for found in &screen.codes {
+            text.extend_from_slice(format!("\nAADSTS{}", found.code.number()).as_bytes());
+        }
+        text.push(b'\n');
+        text.extend_from_slice(aadsts_bot::screen::normalise(&read).as_bytes());
+        return Some(attachment::Read {
+            text,
+            from_image: true,
+        });
+    }
+    if !attachment::is_text_candidate(&a.filename, size) {
+        return Some(nothing);
+    }
+    match data
+        .rest
+        .fetch_attachment(&a.url, attachment::MAX_TEXT_BYTES)
+        .await
+    {
+        Ok(Some(bytes)) => Some(match attachment::decode_text(&bytes) {
+            Some(decoded) => {
+                let mut text = Vec::with_capacity(decoded.len() + 1);
+                text.push(b'\n');
+                text.extend_from_slice(&decoded);
+                attachment::Read {
+                    text,
+                    from_image: false,
                 }
             }
-            Ok(None) => {
-                tracing::info!(
-                    attachment_id = a.id.get(),
-                    "attachment over the size limit; skipped"
-                )
-            }
-            Err(e) => tracing::warn!(attachment_id = a.id.get(), "attachment skipped: {e}"),
+            None => nothing,
+        }),
+        Ok(None) => {
+            tracing::info!(
+                attachment_id = a.id.get(),
+                "attachment over the size limit; skipped"
+            );
+            Some(nothing)
         }
-    }
-    Gathered {
-        bytes: text,
-        from_image,
+        Err(e) => {
+            tracing::warn!(attachment_id = a.id.get(), "attachment skipped: {e}");
+            None
+        }
     }
 }
 

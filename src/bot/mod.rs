@@ -38,6 +38,8 @@ pub fn answer_window() -> Duration {
     Duration::from_millis(2_500)
 }
 
+/// Text kept from attachments already read, in bytes.
+const READ_MEMO_BYTES: usize = 8 << 20;
 /// Longest wait for serenity to close its shards once replies are done.
 const SHARD_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -117,6 +119,8 @@ pub struct Data {
     /// parallel, and the core's cooldown claims keep them from explaining a
     /// code twice.
     pub message_turns: turns::Turns<u64>,
+    /// Attachments already read (an edit carries the same ones).
+    pub read_memo: aadsts_bot::attachment::ReadMemo,
     /// Settings.
     pub config: Config,
     /// Our own user id, once READY arrived.
@@ -347,6 +351,7 @@ pub async fn run_until(
         ocr_available,
         thread_parents: DashMap::new(),
         message_turns: turns::Turns::default(),
+        read_memo: aadsts_bot::attachment::ReadMemo::new(READ_MEMO_BYTES),
         config: config.clone(),
         bot_id: OnceLock::new(),
         counters: Counters::default(),
