@@ -150,25 +150,37 @@ async fn replies_wait_for_an_exhausted_bucket_instead_of_hitting_429() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_global_429_pauses_every_route() {
-    let h = Harness::start().await;
+    let addr = free_addr();
+    let h = Harness::start_with(&[("METRICS_ADDR", &addr)]).await;
     h.enable(CHANNEL_HELP).await;
     h.enable(CHANNEL_GENERAL).await;
     h.fake
         .rate_limit_next_with(&messages_path(CHANNEL_HELP), 1, 1.0, true);
     let a = h.post(CHANNEL_HELP, &Author::member(), "AADSTS50076").await;
-    h.fake
+    let limited = h
+        .fake
         .wait_for(|r| r.status == 429, DEFAULT_TIMEOUT)
         .await
         .unwrap();
-    let limited_at = Instant::now();
+    // Until the bot has read the 429 it cannot know of the pause: wait for
+    // its count (it sets the pause in the same step).
+    let url = format!("http://{addr}/metrics");
+    let counted = eventually(DEFAULT_TIMEOUT, || async {
+        get_text(&url)
+            .await
+            .is_some_and(|(_, m)| m.contains("aadsts_rate_limited_total{scope=\"global\"} 1"))
+    })
+    .await;
+    assert!(counted, "the global 429 was never counted");
     let b = h
         .post(CHANNEL_GENERAL, &Author::member(), "AADSTS50126")
         .await;
     let other = h.reply_to(&b).await;
     h.reply_to(&a).await;
+    let after = other.received_at.duration_since(limited.received_at);
     assert!(
-        other.received_at.duration_since(limited_at) >= Duration::from_millis(800),
-        "another channel's reply went out during the global pause"
+        after >= Duration::from_millis(950),
+        "another channel's reply went out {after:?} into the 1 s global pause"
     );
 }
 
