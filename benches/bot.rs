@@ -50,10 +50,15 @@ fn cpu_seconds(pid: u32) -> Option<f64> {
     Some(ticks / 100.0) // USER_HZ is 100 on Linux
 }
 
+/// The test PostgreSQL: `AADSTS_TEST_POSTGRES`, else the local one.
+fn postgres_base() -> String {
+    std::env::var("AADSTS_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
 /// A fresh schema in the test PostgreSQL and the `DATABASE_URL` that uses it.
 fn postgres_schema() -> (String, String) {
-    let base = std::env::var("AADSTS_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let base = postgres_base();
     let schema = format!("aadsts_bench_{}", std::process::id());
     let sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}");
     let b = base.clone();
@@ -314,8 +319,7 @@ async fn main() {
     println!("REST calls the bot made: {routes:?}");
     bot.kill().await.ok();
     if let Some(schema) = schema {
-        let base = std::env::var("AADSTS_TEST_POSTGRES")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let base = postgres_base();
         std::thread::spawn(move || {
             if let Ok(mut c) = postgres::Client::connect(&base, postgres::NoTls) {
                 let _ = c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));

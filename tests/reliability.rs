@@ -42,17 +42,14 @@ async fn get_text(url: &str) -> Option<(u16, String)> {
     Some((status, resp.text().await.ok()?))
 }
 
+/// Every POST of a reply to `msg`, whatever the fake answered.
 fn replies_to(fake: &FakeDiscord, msg: &Value) -> Vec<Recorded> {
-    let id = json!(id_of(msg).to_string());
     fake.requests()
         .into_iter()
         .filter(|r| {
             r.method == "POST"
                 && r.api_path().is_some_and(|p| p.ends_with("/messages"))
-                && r.json
-                    .as_ref()
-                    .and_then(|j| j.pointer("/message_reference/message_id"))
-                    == Some(&id)
+                && references(r, msg)
         })
         .collect()
 }
@@ -697,18 +694,9 @@ async fn logs_never_hold_message_text_or_the_token() {
         vec![],
     );
     fake.dispatch("MESSAGE_CREATE", after.clone()).await;
-    let id = json!(id_of(&after).to_string());
-    fake.wait_for(
-        |r| {
-            r.json
-                .as_ref()
-                .and_then(|j| j.pointer("/message_reference/message_id"))
-                == Some(&id)
-        },
-        DEFAULT_TIMEOUT,
-    )
-    .await
-    .unwrap();
+    fake.wait_for(|r| references(r, &after), DEFAULT_TIMEOUT)
+        .await
+        .unwrap();
     sigterm(&bot);
     exit_within(&mut bot, DEFAULT_TIMEOUT).await;
     let logs = read_stderr(&mut bot).await;

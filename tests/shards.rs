@@ -171,27 +171,17 @@ fn message(guild: u64, channel: u64, text: &str) -> Value {
     message_create(channel, Some(guild), &Author::member(), text, vec![])
 }
 
-/// Whether `r` is the bot's reply to `msg`.
-fn answers(r: &Recorded, msg: &Value) -> bool {
-    let id = json!(id_of(msg).to_string());
-    is_reply(r)
-        && r.json
-            .as_ref()
-            .and_then(|j| j.pointer("/message_reference/message_id"))
-            == Some(&id)
-}
-
 /// The bot's replies to `msg` so far.
 fn replies_to(fake: &FakeDiscord, msg: &Value) -> Vec<Recorded> {
     fake.requests()
         .into_iter()
-        .filter(|r| answers(r, msg))
+        .filter(|r| is_reply_to(r, msg))
         .collect()
 }
 
 /// The first reply to `msg`, waiting up to `within`.
 async fn reply_to(fake: &FakeDiscord, msg: &Value, within: Duration) -> Option<Recorded> {
-    fake.wait_for(|r| answers(r, msg), within).await.ok()
+    fake.wait_for(|r| is_reply_to(r, msg), within).await.ok()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -69,6 +69,13 @@ impl Session {
     }
 }
 
+/// Panics with serde's error when serenity would drop `data` as `event`.
+fn assert_serenity_takes(event: &str, data: &Value) {
+    if let Err(e) = validate_event(event, data) {
+        panic!("fake_discord: serenity would drop this {event}: {e}\npayload: {data:#}");
+    }
+}
+
 /// The guild an event belongs to, which decides its shard.
 fn guild_of_event(event: &str, data: &Value) -> Option<u64> {
     match event {
@@ -82,9 +89,7 @@ impl FakeDiscord {
     /// and returns its `s`. Waits up to [`DEFAULT_TIMEOUT`] for that session; panics when the
     /// payload would not deserialize in serenity (see [`validate_event`]) or no bot connects.
     pub async fn dispatch(&self, event: &str, data: Value) -> u64 {
-        if let Err(e) = validate_event(event, &data) {
-            panic!("fake_discord: serenity would drop this {event}: {e}\npayload: {data:#}");
-        }
+        assert_serenity_takes(event, &data);
         self.dispatch_unchecked(event, data).await
     }
 
@@ -97,9 +102,7 @@ impl FakeDiscord {
     /// Sends a dispatch to the session of shard `shard` whatever its guild, as happens while a
     /// guild changes hands (resharding, or a process taking over a shard range).
     pub async fn dispatch_on_shard(&self, shard: u64, event: &str, data: Value) -> u64 {
-        if let Err(e) = validate_event(event, &data) {
-            panic!("fake_discord: serenity would drop this {event}: {e}\npayload: {data:#}");
-        }
+        assert_serenity_takes(event, &data);
         self.deliver(event, data, |g| {
             g.sessions
                 .iter_mut()

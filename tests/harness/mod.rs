@@ -233,18 +233,8 @@ impl Harness {
 
     /// Waits for the bot's (successful) reply to `msg`.
     pub async fn reply_to(&self, msg: &Value) -> Recorded {
-        let id = id_of(msg).to_string();
         self.fake
-            .wait_for(
-                |r| {
-                    is_reply(r)
-                        && r.json
-                            .as_ref()
-                            .and_then(|j| j.pointer("/message_reference/message_id"))
-                            == Some(&json!(id))
-                },
-                DEFAULT_TIMEOUT,
-            )
+            .wait_for(|r| is_reply_to(r, msg), DEFAULT_TIMEOUT)
             .await
             .unwrap()
     }
@@ -256,17 +246,11 @@ impl Harness {
             .post(CHANNEL_HELP, &Author::member(), "AADSTS90002 barrier")
             .await;
         self.reply_to(&barrier).await;
-        let id = id_of(msg).to_string();
-        let replied = self.fake.requests().into_iter().any(|r| {
-            is_reply(&r)
-                && r.json
-                    .as_ref()
-                    .and_then(|j| j.pointer("/message_reference/message_id"))
-                    == Some(&json!(id))
-        });
+        let replied = self.fake.requests().iter().any(|r| is_reply_to(r, msg));
         assert!(
             !replied,
-            "unexpected reply to {id}:\n{}",
+            "unexpected reply to {}:\n{}",
+            id_of(msg),
             self.fake.request_log()
         );
     }
@@ -322,6 +306,21 @@ pub fn is_reply(r: &Recorded) -> bool {
         && r.status == 200
         && r.api_path()
             .is_some_and(|p| p.starts_with("/channels/") && p.ends_with("/messages"))
+}
+
+/// Whether `r` sent a message that references `msg` (a reply to it,
+/// whatever the fake answered).
+pub fn references(r: &Recorded, msg: &Value) -> bool {
+    let id = json!(id_of(msg).to_string());
+    r.json
+        .as_ref()
+        .and_then(|j| j.pointer("/message_reference/message_id"))
+        == Some(&id)
+}
+
+/// Whether `r` is the bot's successful reply to `msg`.
+pub fn is_reply_to(r: &Recorded, msg: &Value) -> bool {
+    is_reply(r) && references(r, msg)
 }
 
 pub fn titles(r: &Recorded) -> Vec<String> {
